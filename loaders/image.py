@@ -304,7 +304,8 @@ class Cutout(Transform):
       that fraction of *each* side (``round(f * H)`` rows by ``round(f * W)``
       columns, at least one pixel), so the hole has the image's aspect ratio on
       non-square images. ``(min, max)`` of two ints or two floats: drawn
-      uniformly per hole (integers inclusive). ``1`` is one pixel, ``1.0`` the whole side.
+      uniformly per hole (integers inclusive). ``1`` is one pixel, ``1.0`` a hole as
+      large as the image (clipped like any other, so it covers all of it only when centred).
     * **num_holes**: an int, or an inclusive ``(min, max)`` range drawn per image.
       Holes may overlap.
     * **fill**: a number or one number per channel, checked against the image's

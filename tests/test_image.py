@@ -1,0 +1,404 @@
+"""Tests for loaders.image: Cutout and the keyed Albumentations wrapper.
+
+References used (independent of the code under test):
+* the Cutout paper's own numpy implementation (DeVries & Taylor 2017, mask-and-multiply);
+* albumentations 2.x ``CoarseDropout`` for the fill (same holes, read from its applied params);
+* the exact expected covered area of a border-clipped hole, summed over all centre positions,
+  and the continuous formula ``L - L**2 / (4 S)``;
+* albumentations' ``ToTensorV2`` for the tensor conversion.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import warnings
+
+import albumentations as A
+import numpy as np
+import pytest
+import torch
+from albumentations.pytorch import ToTensorV2
+from PIL import Image
+
+from loaders.image import Albumentations, Cutout, cutout, hole_boxes, image_size
+
+
+def _rng(k):
+    return np.random.default_rng(k)
+
+
+def paper_cutout(img_chw: np.ndarray, y: int, x: int, length: int) -> np.ndarray:
+    """The Cutout paper's reference code (github.com/uoguelph-mlrg/Cutout), with a given centre."""
+    h, w = img_chw.shape[1:]
+    mask = np.ones((h, w), np.float32)
+    y1, y2 = np.clip(y - length // 2, 0, h), np.clip(y + length // 2, 0, h)
+    x1, x2 = np.clip(x - length // 2, 0, w), np.clip(x + length // 2, 0, w)
+    mask[y1:y2, x1:x2] = 0.0
+    return img_chw * mask[None]
+
+
+# ---------------------------------------------------------------------------
+# geometry against references
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("length", [2, 4, 6])
+def test_matches_paper_reference_for_every_centre(length):
+    h, w = 7, 11  # non-square, odd sides
+    img = _rng(0).random((3, h, w)).astype(np.float32) + 1.0
+    t = torch.from_numpy(img)
+    for y in range(h):
+        for x in range(w):
+            params = {"apply": True, "unit": "px", "holes": [[(y + 0.5) / h, (x + 0.5) / w, length, length]]}
+            ours = Cutout(size=length, fill=0.0, p=1.0).apply(t, params).numpy()
+            np.testing.assert_array_equal(ours, paper_cutout(img, y, x, length))
+
+
+def test_fill_matches_albumentations_coarse_dropout_on_its_own_holes():
+    img = _rng(1).integers(0, 256, (10, 16, 3), dtype=np.uint8)
+    peer = A.Compose([A.CoarseDropout(num_holes_range=(3, 3), hole_height_range=(3, 3), hole_width_range=(5, 5),
+                                      fill=(10, 20, 30), p=1.0)], save_applied_params=True, seed=1)
+    for seed in range(5):
+        peer.set_random_seed(seed)
+        out = peer(image=img)
+        holes = out["applied_transforms"][0][1]["holes"]  # rows of (x1, y1, x2, y2)
+        boxes = [(int(y1), int(y2), int(x1), int(x2)) for x1, y1, x2, y2 in holes]
+        np.testing.assert_array_equal(cutout(img, boxes, (10, 20, 30)), out["image"])
+
+
+def test_fraction_size_is_fraction_of_each_side_on_non_square_images():
+    img = np.ones((10, 30), np.float32)
+    params = {"apply": True, "unit": "frac", "holes": [[0.5, 0.5, 0.5, 0.5]]}
+    out = Cutout(size=0.5, p=1.0).apply(img, params)
+    rows, cols = np.nonzero(out == 0)
+    assert (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1) == (3, 8, 8, 23)  # 5 x 15: half of each side
+    # a tall image: the hole is tall too
+    quarter = {"apply": True, "unit": "frac", "holes": [[0.5, 0.5, 0.25, 0.25]]}
+    out = Cutout(size=0.25, p=1.0).apply(torch.ones(2, 40, 8), quarter)
+    assert int((out[0] == 0).sum()) == 10 * 2
+    # float 1.0 is a hole as large as the image (clipped like any other), int 1 is one pixel
+    assert hole_boxes([[0.5, 0.5, 1.0, 1.0]], "frac", 6, 9) == [(0, 6, 0, 9)]
+    assert hole_boxes([[0.3, 0.9, 1.0, 1.0]], "frac", 6, 9) == [(0, 4, 4, 9)]
+    assert hole_boxes([[0.3, 0.9, 1, 1]], "px", 6, 9) == [(1, 2, 8, 9)]
+
+
+def test_fraction_sizes_drawn_inside_the_range_and_scale_with_the_image():
+    t = Cutout(size=(0.2, 0.4), p=1.0)
+    fr = [t.sample(_rng(k))["holes"][0][2] for k in range(300)]
+    assert 0.2 <= min(fr) and max(fr) <= 0.4 and max(fr) - min(fr) > 0.15
+    params = t.sample(_rng(3))
+    f = params["holes"][0][2]
+    for h, w in [(20, 60), (64, 16)]:
+        ((y0, y1, x0, x1),) = hole_boxes([[0.5, 0.5, f, f]], "frac", h, w)
+        assert (y1 - y0, x1 - x0) == (max(1, int(np.floor(f * h + 0.5))), max(1, int(np.floor(f * w + 0.5))))
+
+
+def _expected_covered(side: int, length: int) -> float:
+    """Exact E[covered rows] for a centre uniform over the side's pixels (hole clipped at both ends)."""
+    total = 0
+    for c in range(side):
+        lo, hi = c - length // 2, c - length // 2 + length
+        total += max(0, min(hi, side) - max(lo, 0))
+    return total / side
+
+
+@pytest.mark.parametrize("h,w,length", [(16, 24, 8), (12, 12, 10)])
+def test_border_clipping_statistics_match_the_analytic_expectation(h, w, length):
+    t = Cutout(size=length, p=1.0, fill=0)
+    img = np.ones((h, w), np.uint8)
+    n = 3000
+    covered = np.array([(t(img, rng=_rng(k)) == 0).sum() for k in range(n)], dtype=np.float64)
+    expected = _expected_covered(h, length) * _expected_covered(w, length)
+    # the continuous-centre formula L - L^2/(4S) agrees with the discrete sum to within a pixel
+    assert abs(_expected_covered(h, length) - (length - length ** 2 / (4 * h))) < 1.0
+    sem = covered.std() / np.sqrt(n)
+    assert abs(covered.mean() - expected) < 4 * sem + 1e-9, (covered.mean(), expected, sem)
+    # clipping happens (holes are not kept inside as CoarseDropout does)
+    assert (covered < length * length).mean() > 0.3
+    assert covered.max() == length * length
+
+
+def test_centres_are_uniform_over_the_image():
+    t = Cutout(size=2, p=1.0)
+    c = np.array([t.sample(_rng(k))["holes"][0][:2] for k in range(4000)])
+    assert 0.0 <= c.min() and c.max() < 1.0
+    counts, _ = np.histogram(c[:, 0], bins=10, range=(0, 1))
+    chi2 = ((counts - 400) ** 2 / 400).sum()
+    assert chi2 < 27.9  # chi-square, 9 dof, p = 0.001
+
+
+def test_num_holes_range_and_overlap():
+    t = Cutout(num_holes=(0, 3), size=3, p=1.0)
+    counts = [len(t.sample(_rng(k))["holes"]) for k in range(400)]
+    assert set(counts) == {0, 1, 2, 3}
+    img = np.ones((10, 10), np.float32)
+    out = t.apply(img, {"apply": True, "unit": "px", "holes": []})
+    assert out is img  # nothing to cut: the input is returned as is (never mutated)
+    two = Cutout(num_holes=2, size=4, p=1.0).apply(
+        img, {"apply": True, "unit": "px", "holes": [[0.5, 0.5, 4, 4], [0.65, 0.65, 4, 4]]})
+    assert int((two == 0).sum()) == 16 + 16 - 9  # overlapping holes share pixels
+
+
+# ---------------------------------------------------------------------------
+# input kinds, dtypes, fill
+# ---------------------------------------------------------------------------
+def _all_kinds(hwc_u8):
+    chw = torch.from_numpy(hwc_u8).permute(2, 0, 1).contiguous()
+    return {
+        "np_u8_hwc": hwc_u8,
+        "np_f32_hwc": hwc_u8.astype(np.float32) / 255,
+        "np_i16_hw": hwc_u8[..., 0].astype(np.int16),
+        "np_f64_hw": hwc_u8[..., 0].astype(np.float64),
+        "t_u8_chw": chw,
+        "t_f32_chw": chw.float() / 255,
+        "t_f16_chw": chw.half(),
+        "t_bf16_chw": chw.bfloat16(),
+        "t_f32_hw": chw[0].float(),
+        "pil_rgb": Image.fromarray(hwc_u8),
+        "pil_l": Image.fromarray(hwc_u8[..., 0]),
+    }
+
+
+def _as_hw_mask(x, fill_value):
+    """Boolean (H, W) of pixels equal to the fill in every channel."""
+    if isinstance(x, Image.Image):
+        x = np.array(x)
+    if isinstance(x, torch.Tensor):
+        x = x.float().numpy()
+        return (x == fill_value).all(axis=0) if x.ndim == 3 else x == fill_value
+    x = x.astype(np.float64)
+    return (x == fill_value).all(axis=2) if x.ndim == 3 else x == fill_value
+
+
+def test_every_input_kind_same_kind_out_and_same_holes():
+    base = _rng(2).integers(1, 256, (9, 14, 3), dtype=np.uint8)  # no zeros: fill 0 marks the holes
+    t = Cutout(num_holes=2, size=0.4, fill=0, p=1.0)
+    params = t.sample(_rng(5))
+    masks = {}
+    for name, x in _all_kinds(base).items():
+        before = pickle.dumps(x)
+        out = t.apply(x, params)
+        assert type(out) is type(x), name
+        if isinstance(x, Image.Image):
+            assert out.mode == x.mode and out.size == x.size
+        else:
+            assert out.dtype == x.dtype and tuple(out.shape) == tuple(x.shape), name
+        assert pickle.dumps(x) == before, f"{name}: input mutated"
+        masks[name] = _as_hw_mask(out, 0)
+    ref = masks["np_u8_hwc"]
+    assert 0 < ref.sum() < ref.size
+    for name, m in masks.items():
+        np.testing.assert_array_equal(m, ref, err_msg=name)
+
+
+def test_only_the_boxes_change():
+    x = torch.rand(3, 12, 12)
+    out = cutout(x, [(2, 5, 3, 9)], fill=(1.0, 2.0, 3.0))
+    changed = (out != x).any(dim=0)
+    assert changed[2:5, 3:9].all() and int(changed.sum()) == 18
+    assert out[:, 3, 4].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_read_only_input_works_and_is_untouched():
+    x = np.zeros((8, 8, 3), np.uint8)
+    x.flags.writeable = False
+    out = Cutout(size=4, fill=9, p=1.0)(x, rng=0)
+    assert (out == 9).any() and not x.any() and out.flags.writeable
+
+
+def test_fill_is_validated_against_the_dtype():
+    params = {"apply": True, "unit": "px", "holes": [[0.5, 0.5, 2, 2]]}
+    u8 = np.zeros((6, 6, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"fill=256.*\[0, 255\].*uint8"):
+        Cutout(fill=256, p=1.0).apply(u8, params)
+    with pytest.raises(ValueError, match="not integer-valued"):
+        Cutout(fill=0.5, p=1.0).apply(torch.zeros(3, 6, 6, dtype=torch.uint8), params)
+    with pytest.raises(ValueError, match="3 channel"):
+        Cutout(fill=(1, 2), p=1.0).apply(u8, params)
+    with pytest.raises(ValueError, match="range"):
+        Cutout(fill=-1, p=1.0).apply(Image.new("RGB", (6, 6)), params)
+    with pytest.raises(ValueError, match="range"):
+        Cutout(fill=1e6, p=1.0).apply(torch.zeros(6, 6, dtype=torch.float16), params)
+    # fine: float fill on float images, 0.0 on uint8 (integer-valued), per-channel tuples
+    Cutout(fill=0.25, p=1.0).apply(np.zeros((6, 6), np.float32), params)
+    assert Cutout(fill=7.0, p=1.0).apply(u8, params).max() == 7
+    assert Cutout(fill=(1, 2, 3), p=1.0).apply(u8, params)[3, 3].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 4, 4, 3), np.uint8), torch.zeros(2, 3, 4, 4), np.zeros(5), "img",
+                                 np.zeros((4, 4), np.complex64)])
+def test_bad_images_raise_clearly(bad):
+    with pytest.raises((TypeError, ValueError), match="image"):
+        Cutout(p=1.0)(bad, rng=0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"size": 0}, "size"), ({"size": 1.5}, r"size.*\(0.0, 1.0\]"), ({"size": (4, 0.5)}, "not mixed"),
+    ({"size": (0.6, 0.2)}, "ordered"), ({"num_holes": 0}, "num_holes"), ({"num_holes": (2, 1)}, "ordered"),
+    ({"fill": "black"}, "fill"), ({"fill": (1, "a")}, r"fill\[1\]"), ({"p": 2}, "p must be in"),
+])
+def test_bad_arguments_name_the_argument(kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        Cutout(**kwargs)
+
+
+# ---------------------------------------------------------------------------
+# probability, strength, params as data
+# ---------------------------------------------------------------------------
+def test_probability_and_strength():
+    img = np.ones((8, 8), np.float32)
+    for p, s in [(0.0, 1.0), (1.0, 1.0), (0.3, 1.0), (0.8, 0.5)]:
+        t = Cutout(size=3, p=p)
+        hits = np.array([t.sample(_rng(k), strength=s)["apply"] for k in range(2000)])
+        assert abs(hits.mean() - p * s) < 4 * np.sqrt(p * s * (1 - p * s) / 2000) + 1e-9, (p, s, hits.mean())
+    assert Cutout(p=0.0)(img, rng=1) is img
+
+
+def test_params_are_plain_replayable_data():
+    t = Cutout(num_holes=(1, 3), size=(2, 5), fill=0, p=1.0)
+    img = _rng(3).integers(1, 255, (16, 16, 3), dtype=np.uint8)
+    params = t.sample(_rng(11))
+    replay = json.loads(json.dumps(params))
+    np.testing.assert_array_equal(t.apply(img, replay), t.apply(img, params))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(t))(img, rng=4), t(img, rng=4))
+    assert repr(t) == "Cutout(num_holes=(1, 3), size=(2, 5), fill=0, p=1.0)"
+
+
+# ---------------------------------------------------------------------------
+# the seed notebook's trap
+# ---------------------------------------------------------------------------
+def test_seed_coarse_dropout_arguments_are_ignored_by_albumentations_2():
+    """The seed's A.CoarseDropout(max_holes=1, max_height=128, ...) is the 1.x API: 2.x warns and uses defaults."""
+    with pytest.warns(UserWarning, match="not valid for transform CoarseDropout"):
+        seed_way = A.CoarseDropout(max_holes=1, max_height=128, max_width=128, fill_value=0, p=0.5)
+    assert seed_way.num_holes_range == (1, 2)            # default, not max_holes=1
+    assert seed_way.hole_height_range == (0.1, 0.2)      # default 10-20 % of the side, not up to 128 px
+    img = np.full((256, 256, 3), 255, np.uint8)
+    pipe = A.Compose([seed_way], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        areas = [int((pipe(image=img)["image"] == 0).all(axis=2).sum()) for _ in range(30)]
+    assert max(areas) < 2 * (0.2 * 256) ** 2 + 1  # never a 128x128 hole (16384 px)
+    ours = Cutout(size=128, p=1.0)(img, rng=0)
+    assert int((ours == 0).all(axis=2).sum()) > 0.25 * 128 * 128  # Cutout(size=128) really cuts up to 128x128
+
+
+# ---------------------------------------------------------------------------
+# Albumentations wrapper
+# ---------------------------------------------------------------------------
+def _flip_pipeline():
+    return A.Compose([A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5)])
+
+
+def test_albumentations_same_key_same_output_and_keys_differ():
+    img = _rng(0).integers(0, 256, (16, 20, 3), dtype=np.uint8)
+    t = Albumentations(A.Compose([A.Affine(rotate=(-30, 30), p=1.0),
+                                  A.CoarseDropout(num_holes_range=(1, 3), hole_height_range=(2, 6),
+                                                  hole_width_range=(2, 6), p=1.0)]))
+    outs = [t(img, rng=k) for k in range(6)]
+    for k in range(6):
+        np.testing.assert_array_equal(t(img, rng=k), outs[k])
+    assert len({o.tobytes() for o in outs}) == 6
+    # a pickled copy (what a spawn worker gets) replays the same draws
+    clone = pickle.loads(pickle.dumps(t))
+    params = t.sample(_rng(42))
+    np.testing.assert_array_equal(clone.apply(img, params), t.apply(img, params))
+
+
+def test_albumentations_children_draw_independently():
+    """albumentations' own Compose(seed=...) gives every child the same seed: flips are correlated."""
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+
+    def both_or_neither(out):
+        return np.array_equal(out, img) or np.array_equal(out, img[::-1, ::-1])
+
+    peer = _flip_pipeline()
+    correlated = 0
+    for s in range(100):
+        peer.set_random_seed(s)
+        correlated += both_or_neither(peer(image=img)["image"])
+    assert correlated == 100  # the trap this wrapper avoids
+    t = Albumentations(_flip_pipeline())
+    ours = np.mean([both_or_neither(t(img, rng=k)) for k in range(400)])
+    assert abs(ours - 0.5) < 0.1
+
+
+def test_albumentations_to_tensor_matches_totensorv2():
+    img = _rng(1).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    ours = Albumentations(_flip_pipeline(), to_tensor=True)
+    peer = Albumentations(A.Compose([A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5), ToTensorV2()]))
+    for k in range(8):
+        params = ours.sample(_rng(k))
+        a, b = ours.apply(img, params), peer.apply(img, params)
+        assert isinstance(a, torch.Tensor) and a.shape == (3, 6, 8) and a.dtype == torch.uint8
+        assert torch.equal(a, b)
+    gray = img[..., 0].astype(np.float32)
+    out = Albumentations(_flip_pipeline(), to_tensor=True)(gray, rng=0)
+    assert out.shape == (1, 6, 8) and out.dtype == torch.float32
+    # skipped by p: still a tensor, so every sample in a batch has one type
+    skipped = Albumentations(_flip_pipeline(), to_tensor=True, p=0.0)(img, rng=0)
+    assert torch.equal(skipped, torch.from_numpy(img).permute(2, 0, 1))
+    # a pipeline that already ends in ToTensorV2 is not converted twice
+    assert Albumentations(A.Compose([ToTensorV2()]), to_tensor=True)(img, rng=0).shape == (3, 6, 8)
+
+
+def test_albumentations_inputs_pil_dict_and_no_mutation():
+    img = _rng(2).integers(0, 256, (10, 12, 3), dtype=np.uint8)
+    mask = (img[..., 0] > 128).astype(np.uint8)
+    img_before, mask_before = img.copy(), mask.copy()
+    pipe = A.Compose([A.HorizontalFlip(p=1.0), A.CoarseDropout(hole_height_range=(3, 3), hole_width_range=(3, 3),
+                                                                 fill=0, p=1.0)])
+    t = Albumentations(pipe)
+    out_pil = t(Image.fromarray(img), rng=3)
+    assert isinstance(out_pil, Image.Image) and out_pil.mode == "RGB"
+    np.testing.assert_array_equal(np.array(out_pil), t(img, rng=3))
+    d = t({"image": img, "mask": mask}, rng=3)
+    assert set(d) == {"image", "mask"}
+    np.testing.assert_array_equal(d["mask"], mask[:, ::-1])
+    np.testing.assert_array_equal(d["image"], t(img, rng=3))
+    dt = Albumentations(pipe, to_tensor=True)({"image": img, "mask": mask}, rng=3)
+    assert dt["image"].shape == (3, 10, 12) and dt["mask"].shape == (10, 12)
+    np.testing.assert_array_equal(img, img_before)
+    np.testing.assert_array_equal(mask, mask_before)
+
+
+def test_albumentations_does_not_reseed_the_callers_pipeline():
+    pipe = _flip_pipeline()
+    pipe.set_random_seed(5)
+    state = pipe.random_generator.bit_generator.state
+    t = Albumentations(pipe)
+    t(np.zeros((4, 4), np.uint8), rng=1)
+    assert pipe.random_generator.bit_generator.state == state
+    assert t.pipeline is not pipe
+
+
+def test_albumentations_bad_input():
+    t = Albumentations(_flip_pipeline())
+    with pytest.raises(TypeError, match="before converting"):
+        t(torch.zeros(3, 4, 4), rng=0)
+    with pytest.raises(TypeError, match="numpy"):
+        t([1, 2, 3], rng=0)
+    with pytest.raises(TypeError, match="albumentations.Compose"):
+        Albumentations(lambda x: x)
+    with pytest.raises(TypeError, match="to_tensor"):
+        Albumentations(_flip_pipeline(), to_tensor=1)
+    single = Albumentations(A.HorizontalFlip(p=1.0))  # a single transform is wrapped in Compose
+    np.testing.assert_array_equal(single(np.eye(3), rng=0), np.eye(3)[:, ::-1])
+
+
+def test_image_size_helper():
+    assert image_size(Image.new("RGBA", (5, 3))) == (3, 5, 4)
+    assert image_size(torch.zeros(7, 2)) == (7, 2, 1)
+    with pytest.raises(TypeError):
+        image_size([[1]])
+
+
+def test_albumentations_python_random_is_keyed_too():
+    """Transforms that draw from python's ``random`` get it from the key, not from the global state."""
+    img = _rng(4).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    t = Albumentations(A.Compose([A.RandomRotate90(p=1.0), A.HorizontalFlip(p=0.5)]))
+    random.seed(0)
+    a = t(img, rng=9)
+    random.seed(123)
+    np.random.seed(123)
+    np.testing.assert_array_equal(t(img, rng=9), a)
