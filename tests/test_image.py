@@ -402,3 +402,51 @@ def test_albumentations_python_random_is_keyed_too():
     random.seed(123)
     np.random.seed(123)
     np.testing.assert_array_equal(t(img, rng=9), a)
+
+
+# ---------------------------------------------------------------------------
+# item 5: no mutation of a dataset's in-memory array by Cutout in 2 workers
+# ---------------------------------------------------------------------------
+class _ArrayImages(torch.utils.data.Dataset):
+    """All images in one in-memory array; samples are *views* into it (the dangerous case)."""
+
+    def __init__(self, images, labels):
+        self.images, self.labels = images, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.images[i], int(self.labels[i])
+
+
+def _zero_in_place(x):  # a deliberately wrong transform: proves the check below can fail
+    x[..., 0] = 0
+    return x
+
+
+def _run_epoch_in_two_workers(images, transform):
+    from loaders import AugmentedDataset
+
+    ds = AugmentedDataset(_ArrayImages(images, np.arange(len(images)) % 10), transform, seed=0)
+    loader = torch.utils.data.DataLoader(ds, batch_size=16, num_workers=2, shuffle=True,
+                                         multiprocessing_context="fork")
+    return sum(int(xb.shape[0]) for xb, _ in loader)
+
+
+@pytest.mark.parametrize("layout", ["numpy_hwc", "torch_chw"])
+def test_dataset_array_is_byte_identical_after_an_epoch_of_cutout_in_two_workers(layout):
+    from loaders import Lambda
+
+    shape = (48, 16, 16, 3) if layout == "numpy_hwc" else (48, 3, 16, 16)
+    # Shared memory, so that a write in a forked worker would be visible here.
+    store = torch.randint(1, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    store.share_memory_()
+    images = store.numpy() if layout == "numpy_hwc" else store
+    before = store.clone()
+    n = _run_epoch_in_two_workers(images, Cutout(num_holes=2, size=0.5, fill=0, p=1.0))
+    assert n == 48
+    assert torch.equal(store, before), "Cutout mutated the dataset's array"
+    # control: an in-place transform is caught by the same check
+    _run_epoch_in_two_workers(images, Lambda(_zero_in_place))
+    assert not torch.equal(store, before)
