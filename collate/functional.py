@@ -1,0 +1,568 @@
+"""Pure tensor ops behind the mixing collates (MixUp, CutMix).
+
+Everything here is a deterministic function of its arguments: the random draws
+(lambda, pairing permutation, box position uniforms) are made by the collate
+classes in :mod:`collate.mix` and passed in. No global RNG is touched.
+
+Conventions (the same as torchvision's ``v2.MixUp``/``v2.CutMix`` and timm's
+``Mixup`` once the pairing is given):
+
+* ``lam`` is the weight of the sample itself; its partner ``perm[i]`` gets
+  ``1 - lam``. MixUp: ``out[i] = lam * x[i] + (1 - lam) * x[perm[i]]``.
+  torchvision pairs ``perm[i] = i - 1`` (``roll(1, 0)``), timm ``perm[i] = B - 1 - i``
+  (``flip(0)``); the collates draw a random permutation, so any batch size works.
+* CutMix replaces a box of ``x[i]`` by the same box of ``x[perm[i]]``. Boxes
+  follow timm's ``rand_bbox``: side ``int(size * sqrt(1 - lam))`` per axis,
+  centred on a uniformly drawn pixel, clipped to the image; the returned lambda is
+  the exact kept fraction ``1 - box_area / (H * W)``. The height axis is
+  dim ``-2`` and the width axis dim ``-1``. For 1-D signals ``(C, T)`` the box is
+  a time segment of length ``int(T * (1 - lam))`` on dim ``-1``.
+* Soft targets are float ``(B, num_classes)`` rows that sum to 1. Label
+  smoothing ``y * (1 - eps) + eps / num_classes`` is applied *before* mixing
+  (timm's convention), so mixing keeps rows summing to 1.
+* Integer inputs (``uint8`` images) are mixed per sample in float32 and rounded
+  to the nearest integer (ties to even, like ``torch.round`` and timm's
+  ``FastCollateMixup``), never truncated. Float16/bfloat16 inputs are mixed with
+  ``torch.lerp``, which computes in float32 and rounds once.
+
+Example:
+    >>> import torch
+    >>> xs = [torch.full((1, 2, 2), float(v)) for v in (0, 10, 20)]
+    >>> out = stack_mixup(xs, perm=[1, 2, 0], lam=0.75)
+    >>> out[:, 0, 0, 0].tolist()
+    [2.5, 12.5, 15.0]
+    >>> y = soft_targets([0, 1, 2], num_classes=3)
+    >>> mix_targets(y, [1, 2, 0], 0.75)[0].tolist()
+    [0.75, 0.25, 0.0]
+    >>> box, lam = cutmix_box((4, 6), lam=0.75, uniforms=(0.5, 0.5))
+    >>> box, lam
+    ((1, 3, 2, 5), 0.75)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = [
+    "as_tensor_inputs",
+    "check_same_shape",
+    "empty_batch",
+    "stack",
+    "one_hot",
+    "soft_targets",
+    "smooth_targets",
+    "mix_targets",
+    "mixup",
+    "stack_mixup",
+    "mixup_into",
+    "cutmix_box",
+    "box_area",
+    "cutmix",
+    "stack_cutmix",
+    "cutmix_into",
+    "pair_reduce",
+    "FLOAT_DTYPES",
+]
+
+#: Floating dtypes mixed with ``torch.lerp`` (single rounding).
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+#: Integer dtypes mixed in float and rounded; wide ones use float64.
+_INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+
+Box = Tuple[int, ...]
+LamLike = Union[float, Sequence[float], Tensor, np.ndarray]
+
+
+def _where(owner: str) -> str:
+    return f"{owner}: " if owner else ""
+
+
+# --------------------------------------------------------------------------- inputs
+def as_tensor_inputs(inputs: Sequence[Any], *, owner: str = "", what: str = "input") -> List[Tensor]:
+    """Return the per-sample inputs as tensors (numpy arrays are wrapped, not copied).
+
+    Checks that every input is a tensor or array with the same shape, dtype and
+    device as the first; errors name the sample index.
+
+    Example:
+        >>> import numpy as np
+        >>> [t.shape for t in as_tensor_inputs([np.zeros((2, 3)), np.ones((2, 3))])]
+        [torch.Size([2, 3]), torch.Size([2, 3])]
+    """
+    if len(inputs) == 0:
+        raise ValueError(f"{_where(owner)}got an empty batch (0 samples); a batch needs at least one sample")
+    out: List[Tensor] = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            out.append(x)
+        elif isinstance(x, np.ndarray):
+            if x.dtype == object:
+                raise TypeError(f"{_where(owner)}sample {i} {what} is a numpy array of dtype object")
+            # a read-only array would make torch.from_numpy warn; we only read, so copy it instead
+            out.append(torch.from_numpy(x) if x.flags.writeable else torch.from_numpy(x.copy()))
+        else:
+            raise TypeError(
+                f"{_where(owner)}sample {i} {what} must be a torch.Tensor or numpy.ndarray, got "
+                f"{type(x).__name__} (convert images with torchvision.transforms.v2.functional.pil_to_tensor "
+                f"or ToImage() in the dataset)"
+            )
+    check_same_shape(out, owner=owner, what=what)
+    return out
+
+
+def check_same_shape(xs: Sequence[Tensor], *, owner: str = "", what: str = "input") -> None:
+    """Raise ``ValueError``/``TypeError`` naming the first sample whose shape, dtype or device differs."""
+    first = xs[0]
+    for i, x in enumerate(xs):
+        if x.shape != first.shape:
+            raise ValueError(
+                f"{_where(owner)}sample {i} {what} has shape {tuple(x.shape)}, expected {tuple(first.shape)} like "
+                f"sample 0; all {what}s in a batch must have the same shape (pad variable-length inputs, e.g. with "
+                f"base_collate=collate.PadCollate(...))"
+            )
+        if x.dtype != first.dtype:
+            raise TypeError(f"{_where(owner)}sample {i} {what} has dtype {x.dtype}, expected {first.dtype} like sample 0")
+        if x.device != first.device:
+            raise ValueError(f"{_where(owner)}sample {i} {what} is on {x.device}, expected {first.device} like sample 0")
+
+
+def empty_batch(like: Tensor, batch_size: int) -> Tensor:
+    """An uninitialised ``(batch_size, *like.shape)`` tensor with ``like``'s dtype and device.
+
+    Inside a DataLoader worker (CPU) it lives in shared memory, as
+    ``default_collate`` does, so sending it to the main process costs no copy.
+    """
+    out = torch.empty((batch_size, *like.shape), dtype=like.dtype, device=like.device)
+    if like.device.type == "cpu" and torch.utils.data.get_worker_info() is not None:
+        out.share_memory_()
+    return out
+
+
+def stack(inputs: Sequence[Tensor], *, out: Optional[Tensor] = None) -> Tensor:
+    """``torch.stack`` into ``out`` (or a new batch from :func:`empty_batch`)."""
+    if out is None:
+        out = empty_batch(inputs[0], len(inputs))
+    return torch.stack(list(inputs), 0, out=out)
+
+
+# --------------------------------------------------------------------------- targets
+def _is_int_scalar(t: Any) -> bool:
+    if isinstance(t, bool):
+        return False
+    if isinstance(t, (numbers.Integral, np.integer)):
+        return True
+    if isinstance(t, (Tensor, np.ndarray)) and t.ndim == 0:
+        dt = t.dtype
+        if isinstance(t, Tensor):
+            return not dt.is_floating_point and not dt.is_complex and dt != torch.bool
+        return dt.kind in "iu"
+    return False
+
+
+def one_hot(indices: Tensor, num_classes: int, *, dtype: torch.dtype = torch.float32) -> Tensor:
+    """Float one-hot rows ``(B, num_classes)`` from int class indices ``(B,)`` (range already checked)."""
+    out = torch.zeros((indices.shape[0], num_classes), dtype=dtype, device=indices.device)
+    out.scatter_(1, indices.long().view(-1, 1), 1.0)
+    return out
+
+
+def _check_indices(idx: Tensor, num_classes: int, owner: str) -> None:
+    bad = (idx < 0) | (idx >= num_classes)
+    if bool(bad.any()):
+        i = int(bad.nonzero()[0, 0])
+        raise ValueError(
+            f"{_where(owner)}sample {i} target {int(idx[i])} is out of range: class indices must be in "
+            f"[0, {num_classes - 1}] for num_classes={num_classes}"
+        )
+
+
+def _check_rows(rows: Tensor, num_classes: int, owner: str) -> Tensor:
+    """Validate soft / multi-hot rows and normalise them to sum 1."""
+    if rows.shape[1] != num_classes:
+        raise ValueError(
+            f"{_where(owner)}soft targets have width {rows.shape[1]}, expected num_classes={num_classes}"
+        )
+    finite = torch.isfinite(rows).all(dim=1)
+    if not bool(finite.all()):
+        i = int((~finite).nonzero()[0, 0])
+        raise ValueError(f"{_where(owner)}sample {i} soft target contains NaN or inf: {rows[i].tolist()}")
+    neg = (rows < 0).any(dim=1)
+    if bool(neg.any()):
+        i = int(neg.nonzero()[0, 0])
+        raise ValueError(f"{_where(owner)}sample {i} soft target has negative entries: {rows[i].tolist()}")
+    sums = rows.sum(dim=1, keepdim=True)
+    zero = sums[:, 0] <= 0
+    if bool(zero.any()):
+        i = int(zero.nonzero()[0, 0])
+        raise ValueError(f"{_where(owner)}sample {i} soft target sums to 0; a row needs at least one positive entry")
+    return rows / sums
+
+
+def soft_targets(
+    targets: Any,
+    num_classes: int,
+    *,
+    label_smoothing: float = 0.0,
+    dtype: torch.dtype = torch.float32,
+    device: Optional[Union[str, torch.device]] = None,
+    owner: str = "",
+) -> Tensor:
+    """Turn a batch of targets into float soft-target rows ``(B, num_classes)`` that sum to 1.
+
+    Args:
+        targets: either a sequence with one target per sample (an int class
+            index: Python/numpy int or 0-d integer tensor/array; or a row of
+            length ``num_classes``: soft probabilities or multi-hot 0/1), or an
+            already collated tensor ``(B,)`` of indices or ``(B, num_classes)`` of rows.
+        num_classes: the number of classes ``K``.
+        label_smoothing: ``eps`` in [0, 1): rows become ``y * (1 - eps) + eps / K``.
+        dtype: a floating dtype for the result.
+        device: where the result lives (default: where the targets are, else CPU).
+        owner: a name to prefix error messages with.
+
+    Soft and multi-hot rows must be finite, non-negative and have a positive sum;
+    they are divided by their sum (a multi-hot row with two ones becomes two
+    halves). Errors name the sample index.
+
+    Example:
+        >>> soft_targets([2, 0], num_classes=3).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        >>> soft_targets([[1, 1, 0]], num_classes=3).tolist()
+        [[0.5, 0.5, 0.0]]
+        >>> soft_targets([1], num_classes=4, label_smoothing=0.2).tolist()
+        [[0.05000000074505806, 0.8500000238418579, 0.05000000074505806, 0.05000000074505806]]
+    """
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"{_where(owner)}target dtype must be a floating torch.dtype, got {dtype!r}")
+    if isinstance(targets, np.ndarray):
+        targets = torch.from_numpy(targets) if targets.flags.writeable else torch.from_numpy(targets.copy())
+    if isinstance(targets, Tensor):
+        if targets.dtype == torch.bool and targets.ndim == 1:
+            raise TypeError(f"{_where(owner)}targets of dtype bool with shape {tuple(targets.shape)} are ambiguous; "
+                            f"give int class indices or (B, num_classes) rows")
+        dev = device if device is not None else targets.device
+        if targets.ndim == 1:
+            if targets.dtype.is_floating_point or targets.dtype.is_complex:
+                raise TypeError(
+                    f"{_where(owner)}1-D targets must be integer class indices, got dtype {targets.dtype}; "
+                    f"give soft targets as (B, num_classes) rows"
+                )
+            _check_indices(targets, num_classes, owner)
+            y = one_hot(targets.to(dev), num_classes, dtype=dtype)
+        elif targets.ndim == 2:
+            y = _check_rows(targets.to(device=dev, dtype=torch.float64), num_classes, owner).to(dtype)
+        else:
+            raise ValueError(
+                f"{_where(owner)}targets must have shape (B,) or (B, num_classes), got {tuple(targets.shape)}"
+            )
+    else:
+        targets = list(targets)
+        if len(targets) == 0:
+            raise ValueError(f"{_where(owner)}got an empty batch (0 targets)")
+        if all(isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool) for t in targets):
+            idx = torch.tensor([int(t) for t in targets], dtype=torch.long)
+            _check_indices(idx, num_classes, owner)
+            y = one_hot(idx.to(device) if device is not None else idx, num_classes, dtype=dtype)
+        else:
+            dev = device
+            if dev is None:
+                dev = next((t.device for t in targets if isinstance(t, Tensor)), torch.device("cpu"))
+            rows = torch.zeros((len(targets), num_classes), dtype=torch.float64)
+            for i, t in enumerate(targets):
+                if _is_int_scalar(t):
+                    k = int(t)
+                    if not 0 <= k < num_classes:
+                        raise ValueError(
+                            f"{_where(owner)}sample {i} target {k} is out of range: class indices must be in "
+                            f"[0, {num_classes - 1}] for num_classes={num_classes}"
+                        )
+                    rows[i, k] = 1.0
+                    continue
+                if isinstance(t, bool) or (isinstance(t, (Tensor, np.ndarray)) and t.ndim == 0):
+                    raise TypeError(
+                        f"{_where(owner)}sample {i} target {t!r} is not an integer class index; give an int in "
+                        f"[0, {num_classes - 1}] or a row of {num_classes} probabilities"
+                    )
+                if isinstance(t, numbers.Real):
+                    raise TypeError(
+                        f"{_where(owner)}sample {i} target {t!r} is a {type(t).__name__}, not an integer class "
+                        f"index; give an int in [0, {num_classes - 1}] or a row of {num_classes} probabilities"
+                    )
+                try:
+                    row = torch.as_tensor(np.asarray(t.cpu() if isinstance(t, Tensor) else t, dtype=np.float64))
+                except (TypeError, ValueError) as e:
+                    raise TypeError(
+                        f"{_where(owner)}sample {i} target of type {type(t).__name__} is neither an int class index "
+                        f"nor a row of {num_classes} numbers"
+                    ) from e
+                if row.ndim != 1:
+                    raise ValueError(
+                        f"{_where(owner)}sample {i} target has shape {tuple(row.shape)}; expected an int class index "
+                        f"or a row of shape ({num_classes},)"
+                    )
+                if row.shape[0] != num_classes:
+                    raise ValueError(
+                        f"{_where(owner)}sample {i} soft target has width {row.shape[0]}, expected "
+                        f"num_classes={num_classes}"
+                    )
+                rows[i] = row
+            y = _check_rows(rows, num_classes, owner).to(device=dev, dtype=dtype)
+    if label_smoothing:
+        y = smooth_targets(y, label_smoothing)
+    return y
+
+
+def smooth_targets(y: Tensor, eps: float) -> Tensor:
+    """Label smoothing on soft rows: ``y * (1 - eps) + eps / K`` (new tensor).
+
+    Example:
+        >>> smooth_targets(torch.tensor([[0.0, 1.0]]), 0.5).tolist()
+        [[0.25, 0.75]]
+    """
+    if not 0.0 <= eps < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {eps!r}")
+    return y * (1.0 - eps) + eps / y.shape[-1]
+
+
+def _lam_column(lam: LamLike, y: Tensor) -> Union[float, Tensor]:
+    if isinstance(lam, numbers.Real):
+        return float(lam)
+    t = torch.as_tensor(np.asarray(lam, dtype=np.float64) if not isinstance(lam, Tensor) else lam)
+    return t.to(device=y.device, dtype=y.dtype).view(-1, 1)
+
+
+def mix_targets(y: Tensor, perm: Sequence[int], lam: LamLike) -> Tensor:
+    """``lam * y + (1 - lam) * y[perm]`` with ``lam`` a float or one value per sample (new tensor).
+
+    Example:
+        >>> y = torch.eye(2)
+        >>> mix_targets(y, [1, 0], [0.25, 1.0]).tolist()
+        [[0.25, 0.75], [0.0, 1.0]]
+    """
+    perm_t = torch.as_tensor(list(perm), dtype=torch.long, device=y.device)
+    lam_c = _lam_column(lam, y)
+    return y * lam_c + y.index_select(0, perm_t) * (1.0 - lam_c)
+
+
+# --------------------------------------------------------------------------- mixup
+def _lams(lam: LamLike, n: int) -> List[float]:
+    if isinstance(lam, numbers.Real):
+        return [float(lam)] * n
+    lams = [float(v) for v in (lam.tolist() if isinstance(lam, (Tensor, np.ndarray)) else lam)]
+    if len(lams) != n:
+        raise ValueError(f"lam has {len(lams)} values for a batch of {n} samples")
+    return lams
+
+
+def _check_perm(perm: Sequence[int], n: int) -> List[int]:
+    p = [int(v) for v in perm]
+    if len(p) != n or any(v < 0 or v >= n for v in p):
+        raise ValueError(f"perm must hold {n} indices in [0, {n - 1}], got {p}")
+    return p
+
+
+def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike) -> Tensor:
+    """Fused stack + MixUp: ``out[i] = lam_i * inputs[i] + (1 - lam_i) * inputs[perm[i]]``.
+
+    ``inputs`` is read-only (a list of samples, or the rows of a stacked batch
+    that is not ``out``); each output row is written once, so there is no
+    batch-sized temporary. Floats use ``torch.lerp`` (one rounding for
+    float16/bfloat16); integer dtypes go through one per-sample float buffer and
+    are rounded (ties to even), not truncated.
+    """
+    n = len(inputs)
+    p = _check_perm(perm, n)
+    lams = _lams(lam, n)
+    dtype = out.dtype
+    if dtype in FLOAT_DTYPES:
+        for i in range(n):
+            li = lams[i]
+            if li == 1.0 or p[i] == i:
+                out[i].copy_(inputs[i])
+            else:
+                # lerp(start, end, w) = start + w * (end - start): w = lam is the weight of inputs[i]
+                torch.lerp(inputs[p[i]], inputs[i], li, out=out[i])
+        return out
+    if dtype in _INT_DTYPES:
+        buf_dtype = torch.float64 if dtype in (torch.int32, torch.int64) else torch.float32
+        buf = torch.empty(inputs[0].shape, dtype=buf_dtype, device=out.device)
+        for i in range(n):
+            li = lams[i]
+            if li == 1.0 or p[i] == i:
+                out[i].copy_(inputs[i])
+                continue
+            torch.mul(inputs[i], li, out=buf)
+            buf.add_(inputs[p[i]], alpha=1.0 - li)
+            buf.round_()
+            out[i].copy_(buf)
+        return out
+    raise TypeError(f"MixUp cannot mix inputs of dtype {dtype}; use a float or integer dtype")
+
+
+def stack_mixup(inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike, *, out: Optional[Tensor] = None) -> Tensor:
+    """Stack a list of same-shaped sample tensors and MixUp them in one pass.
+
+    Args:
+        inputs: per-sample tensors (never modified).
+        perm: partner index of each sample.
+        lam: a float (one lambda for the batch) or one lambda per sample.
+        out: optional preallocated ``(B, *shape)`` output.
+
+    Example:
+        >>> xs = [torch.tensor([0, 255], dtype=torch.uint8), torch.tensor([255, 0], dtype=torch.uint8)]
+        >>> stack_mixup(xs, [1, 0], 0.7).tolist()  # 76.5 -> 76 (ties to even), 178.5 -> 178
+        [[76, 178], [178, 76]]
+    """
+    if out is None:
+        out = empty_batch(inputs[0], len(inputs))
+    return mixup_into(out, inputs, perm, lam)
+
+
+def mixup(x: Tensor, perm: Sequence[int], lam: LamLike) -> Tensor:
+    """MixUp of an already stacked batch ``x`` ``(B, ...)`` (new tensor; ``x`` untouched).
+
+    Example:
+        >>> mixup(torch.tensor([[0.0], [4.0]]), [1, 0], 0.25).tolist()
+        [[3.0], [1.0]]
+    """
+    out = torch.empty_like(x)
+    return mixup_into(out, x.unbind(0), perm, lam)
+
+
+# --------------------------------------------------------------------------- cutmix
+def cutmix_box(size: Sequence[int], lam: float, uniforms: Sequence[float]) -> Tuple[Box, float]:
+    """The CutMix box for one draw, and the exact kept fraction after clipping.
+
+    Args:
+        size: ``(H, W)`` (2-D box on dims -2, -1) or ``(T,)`` (1-D segment on dim -1).
+        lam: the drawn lambda (target kept fraction) in [0, 1].
+        uniforms: one uniform in [0, 1) per axis (same order as ``size``) that
+            places the box centre at ``floor(u * size)``.
+
+    Returns:
+        ``((y0, y1, x0, x1), lam_exact)`` for 2-D or ``((t0, t1), lam_exact)`` for
+        1-D; half-open ranges. As timm's ``rand_bbox``: the side along each of
+        the ``d`` axes is ``int(size * (1 - lam) ** (1 / d))``, the box spans
+        ``[c - side // 2, c + (side + 1) // 2)`` clipped to the input, and
+        ``lam_exact = 1 - box_area / prod(size)``.
+
+    Example:
+        >>> cutmix_box((10,), 0.7, (0.05,))
+        ((0, 2), 0.8)
+    """
+    dims = len(size)
+    if dims not in (1, 2) or len(uniforms) != dims:
+        raise ValueError(f"cutmix_box needs size (H, W) or (T,) and one uniform per axis, got {size}, {uniforms}")
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam must be in [0, 1], got {lam!r}")
+    ratio = math.sqrt(1.0 - lam) if dims == 2 else 1.0 - lam
+    box: List[int] = []
+    for n, u in zip(size, uniforms):
+        n = int(n)
+        cut = int(n * ratio)
+        c = min(int(u * n), n - 1)
+        box.extend((min(max(c - cut // 2, 0), n), min(max(c + (cut + 1) // 2, 0), n)))
+    return tuple(box), 1.0 - box_area(box) / float(np.prod([int(n) for n in size]))
+
+
+def box_area(box: Optional[Box]) -> int:
+    """Number of cells in a half-open box ``(y0, y1, x0, x1)`` or ``(t0, t1)`` (0 for ``None``)."""
+    if box is None:
+        return 0
+    area = 1
+    for a, b in zip(box[0::2], box[1::2]):
+        area *= max(b - a, 0)
+    return area
+
+
+def _box_index(box: Box):
+    return (Ellipsis,) + tuple(slice(a, b) for a, b in zip(box[0::2], box[1::2]))
+
+
+def _boxes(boxes: Union[None, Box, Sequence[Optional[Box]]], n: int) -> List[Optional[Box]]:
+    if boxes is None:
+        return [None] * n
+    if len(boxes) > 0 and isinstance(boxes[0], numbers.Integral):
+        return [tuple(int(v) for v in boxes)] * n  # one box for the whole batch
+    out = [None if b is None else tuple(int(v) for v in b) for b in boxes]
+    if len(out) != n:
+        raise ValueError(f"boxes has {len(out)} entries for a batch of {n} samples")
+    return out
+
+
+def cutmix_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int],
+                boxes: Union[None, Box, Sequence[Optional[Box]]]) -> Tensor:
+    """Copy, for each ``i``, the box of ``inputs[perm[i]]`` into ``out[i]`` (only the box).
+
+    ``out`` must already hold the stacked inputs, and ``inputs`` must not alias
+    ``out`` (partners are read from the unmodified originals).
+    """
+    n = len(inputs)
+    p = _check_perm(perm, n)
+    for i, box in enumerate(_boxes(boxes, n)):
+        if box is None or box_area(box) == 0 or p[i] == i:
+            continue
+        idx = _box_index(box)
+        out[i][idx] = inputs[p[i]][idx]
+    return out
+
+
+def stack_cutmix(inputs: Sequence[Tensor], perm: Sequence[int], boxes: Union[None, Box, Sequence[Optional[Box]]],
+                 *, out: Optional[Tensor] = None) -> Tensor:
+    """Fused stack + CutMix: stack the samples, then copy only the boxes from their partners.
+
+    Args:
+        inputs: per-sample tensors (never modified).
+        perm: partner index of each sample.
+        boxes: one box for the batch, or one box (or ``None``) per sample, as
+            returned by :func:`cutmix_box`.
+        out: optional preallocated ``(B, *shape)`` output.
+
+    Example:
+        >>> xs = [torch.zeros(1, 2, 3), torch.ones(1, 2, 3)]
+        >>> stack_cutmix(xs, [1, 0], (0, 1, 1, 3))[0, 0].tolist()
+        [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    out = stack(inputs, out=out)
+    return cutmix_into(out, inputs, perm, boxes)
+
+
+def cutmix(x: Tensor, perm: Sequence[int], boxes: Union[None, Box, Sequence[Optional[Box]]]) -> Tensor:
+    """CutMix of an already stacked batch ``x`` (new tensor; ``x`` untouched)."""
+    return cutmix_into(x.clone(), x.unbind(0), perm, boxes)
+
+
+# --------------------------------------------------------------------------- extra fields
+_REDUCERS = {
+    "max": torch.maximum,
+    "min": torch.minimum,
+    "or": torch.logical_or,
+    "and": torch.logical_and,
+}
+
+
+def pair_reduce(field: Tensor, perm: Sequence[int], mixed: Sequence[bool], how: str) -> Tensor:
+    """Combine a per-sample field with its partner's for the mixed samples (new tensor).
+
+    ``how`` is ``"max"``, ``"min"``, ``"or"`` or ``"and"``; e.g. ``lengths`` take
+    the max (a mixed sample is valid wherever either source is) and masks the or.
+
+    Example:
+        >>> pair_reduce(torch.tensor([3, 5, 2]), [1, 0, 2], [True, True, False], "max").tolist()
+        [5, 5, 2]
+    """
+    if how not in _REDUCERS:
+        raise ValueError(f"pair_reduce method must be one of {sorted(_REDUCERS)}, got {how!r}")
+    perm_t = torch.as_tensor(list(perm), dtype=torch.long, device=field.device)
+    partner = field.index_select(0, perm_t)
+    reduced = _REDUCERS[how](field, partner)
+    if how in ("or", "and") and field.dtype != torch.bool:
+        reduced = reduced.to(field.dtype)
+    m = torch.as_tensor(list(mixed), dtype=torch.bool, device=field.device).view(-1, *([1] * (field.ndim - 1)))
+    return torch.where(m, reduced, field)
