@@ -1,0 +1,472 @@
+"""Pure audio operations: the functional core under :mod:`loaders.audio`.
+
+Every function here is deterministic (randomness enters only as explicit
+integer seeds) and never modifies its input. Waveforms are float tensors of
+shape ``(time,)`` or ``(channels, time)``; spectrograms are ``(..., freq, time)``.
+
+The resampler is a windowed-sinc polyphase filter (the same Hann-windowed sinc
+design as ``torchaudio.functional.resample``) whose kernel is cached per
+``(orig, new)`` ratio, so repeated ratios cost one convolution. Arbitrary
+(continuous) ratios are first approximated by the simplest fraction ``p/q``
+within a relative tolerance (:func:`rational_approx`); that keeps ``p`` and
+``q`` small, the kernel tiny and the error bounded by the tolerance.
+
+Example:
+    >>> import torch
+    >>> x = torch.sin(torch.arange(1600) * 0.1)
+    >>> y = resample(x, 10, 11)                  # 1600 samples -> 1760 samples
+    >>> tuple(y.shape)
+    (1760,)
+    >>> rational_approx(2 ** (3 / 12), 1e-3)     # a minor third within 0.1 %
+    (44, 37)
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from fractions import Fraction
+from typing import Optional, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "NOISE_COLORS",
+    "as_waveform",
+    "check_spectrogram",
+    "restore_type",
+    "signal_power",
+    "colored_noise",
+    "tile_segment",
+    "add_noise",
+    "gain",
+    "time_shift",
+    "rational_approx",
+    "resample",
+    "speed_change",
+    "phase_vocoder",
+    "time_stretch",
+    "pitch_shift",
+    "mask_along",
+]
+
+Array = Union[torch.Tensor, np.ndarray]
+
+#: Exponent ``b`` of the amplitude spectrum ``|X(f)| ~ f**-b`` per noise color.
+#: Power falls as ``f**(-2b)``: pink -3.01 dB/octave, brown -6.02 dB/octave,
+#: blue +3.01 dB/octave, violet +6.02 dB/octave.
+NOISE_COLORS = {"white": 0.0, "pink": 0.5, "brown": 1.0, "blue": -0.5, "violet": -1.0}
+
+_FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
+# ---------------------------------------------------------------------------
+# Input checking
+# ---------------------------------------------------------------------------
+def _to_tensor(x: Array, owner: str, name: str) -> Tuple[torch.Tensor, bool]:
+    if isinstance(x, torch.Tensor):
+        return x, False
+    if isinstance(x, np.ndarray):
+        if not x.flags.writeable or not x.flags.c_contiguous or not x.dtype.isnative:
+            x = np.array(x, dtype=x.dtype.newbyteorder("="), order="C")
+        return torch.from_numpy(x), True
+    raise TypeError(f"{owner}: {name} must be a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
+
+
+def as_waveform(x: Array, owner: str = "audio", name: str = "waveform",
+                min_length: int = 1) -> Tuple[torch.Tensor, bool]:
+    """Validate a waveform and return ``(tensor, was_numpy)``.
+
+    Accepts float32/float64 ``torch.Tensor`` or ``numpy.ndarray`` of shape
+    ``(time,)`` or ``(channels, time)``. Integer PCM is refused with a
+    ``TypeError`` that says how to convert (``x.float() / 32768`` for int16):
+    guessing the full-scale value would silently change loudness. NaN/inf,
+    empty clips, clips shorter than ``min_length`` and other ranks raise
+    ``ValueError``. A numpy input is viewed (not copied) as a tensor.
+    """
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if isinstance(x, np.ndarray) and kind in ("i", "u"):
+        raise TypeError(
+            f"{owner}: {name} has integer dtype {x.dtype}; audio transforms need float32/float64 in [-1, 1]. "
+            f"Convert PCM first, e.g. x.astype(np.float32) / {2 ** (8 * x.dtype.itemsize - 1)}")
+    t, was_numpy = _to_tensor(x, owner, name)
+    if t.dtype not in _FLOAT_DTYPES:
+        if not t.is_floating_point() and not t.is_complex():
+            bits = torch.iinfo(t.dtype).bits if t.dtype != torch.bool else 1
+            raise TypeError(
+                f"{owner}: {name} has integer dtype {t.dtype}; audio transforms need float32/float64 in [-1, 1]. "
+                f"Convert PCM first, e.g. x.float() / {2 ** (bits - 1)} (int16 -> divide by 32768)")
+        raise TypeError(f"{owner}: {name} must be float32 or float64, got {t.dtype}")
+    if t.ndim not in (1, 2):
+        raise ValueError(
+            f"{owner}: {name} must have shape (time,) or (channels, time), got {tuple(t.shape)} "
+            f"({t.ndim}-D); loop over batches/apply per sample")
+    if t.shape[-1] == 0 or t.numel() == 0:
+        raise ValueError(f"{owner}: {name} is empty (shape {tuple(t.shape)})")
+    if t.shape[-1] < min_length:
+        raise ValueError(f"{owner}: {name} has {t.shape[-1]} samples, fewer than the {min_length} this transform "
+                         f"needs (its FFT size); pad the clip or lower n_fft")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{owner}: {name} contains NaN or inf samples")
+    return t, was_numpy
+
+
+def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram") -> Tuple[torch.Tensor, bool]:
+    """Validate a real spectrogram ``(..., freq, time)``; return ``(tensor, was_numpy)``."""
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "f":
+        raise TypeError(f"{owner}: {name} must be a floating-point array, got dtype {x.dtype}")
+    t, was_numpy = _to_tensor(x, owner, name)
+    if not t.is_floating_point():
+        raise TypeError(f"{owner}: {name} must be a real floating-point tensor (magnitude, power or dB), "
+                        f"got {t.dtype}")
+    if t.ndim < 2:
+        raise ValueError(f"{owner}: {name} must have shape (..., freq, time), got {tuple(t.shape)}")
+    if t.numel() == 0:
+        raise ValueError(f"{owner}: {name} is empty (shape {tuple(t.shape)})")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{owner}: {name} contains NaN or inf values (clamp dB spectrograms to a floor first)")
+    return t, was_numpy
+
+
+def restore_type(y: torch.Tensor, was_numpy: bool) -> Array:
+    """Give the result back as numpy when the input was numpy."""
+    return y.numpy() if was_numpy else y
+
+
+# ---------------------------------------------------------------------------
+# Noise
+# ---------------------------------------------------------------------------
+def signal_power(x: torch.Tensor, per_channel: bool = False) -> torch.Tensor:
+    """Mean square; over all samples, or per channel (``keepdim`` on the time axis)."""
+    if per_channel:
+        return x.pow(2).mean(dim=-1, keepdim=True)
+    return x.pow(2).mean()
+
+
+def colored_noise(shape: Tuple[int, ...], color: str, seed: int, dtype: torch.dtype = torch.float32,
+                  device: Union[str, torch.device] = "cpu") -> torch.Tensor:
+    """Gaussian noise with a power-law spectrum, unit mean square per channel.
+
+    White Gaussian noise is drawn on the CPU from ``torch.Generator`` seeded
+    with ``seed`` (identical on every device), then shaped in the frequency
+    domain by ``f ** -b`` (:data:`NOISE_COLORS`) with the DC bin removed, and
+    normalised so that each channel (last axis) has mean square 1.
+
+    Example:
+        >>> n = colored_noise((2, 4000), "pink", seed=3)
+        >>> [round(v, 4) for v in n.pow(2).mean(-1).tolist()]
+        [1.0, 1.0]
+    """
+    if color not in NOISE_COLORS:
+        raise ValueError(f"colored_noise: color must be one of {sorted(NOISE_COLORS)}, got {color!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    n = shape[-1]
+    noise = torch.randn(shape, generator=g, dtype=torch.float64)
+    b = NOISE_COLORS[color]
+    if b != 0.0 and n > 1:
+        spec = torch.fft.rfft(noise, dim=-1)
+        f = torch.fft.rfftfreq(n, dtype=torch.float64)
+        scale = torch.zeros_like(f)
+        scale[1:] = f[1:].pow(-b)
+        noise = torch.fft.irfft(spec * scale, n=n, dim=-1)
+    rms = noise.pow(2).mean(dim=-1, keepdim=True).sqrt()
+    noise = noise / torch.where(rms > 0, rms, torch.ones_like(rms))
+    return noise.to(device=device, dtype=dtype)
+
+
+def tile_segment(clip: torch.Tensor, offset: int, length: int) -> torch.Tensor:
+    """``length`` samples of ``clip`` starting at ``offset``, wrapping around (tiling) as needed."""
+    n = clip.shape[-1]
+    idx = (torch.arange(length, device=clip.device) + int(offset)) % n
+    return clip.index_select(-1, idx)
+
+
+def add_noise(x: torch.Tensor, noise: torch.Tensor, snr_db: float, per_channel: bool = False) -> torch.Tensor:
+    """``x + k * noise`` with ``k`` chosen so that ``10 log10(P_x / P_(k noise)) == snr_db``.
+
+    ``noise`` must broadcast to ``x``. Powers are mean squares over all
+    channels and samples, or per channel when ``per_channel``. Where the signal
+    power is zero (a silent clip or channel) nothing is added: the result equals
+    ``x``, never NaN. A silent noise segment cannot reach any SNR and raises.
+
+    Example:
+        >>> x = torch.ones(1000)
+        >>> y = add_noise(x, colored_noise((1000,), "white", seed=0), snr_db=20.0)
+        >>> round(10 * math.log10(1.0 / (y - x).pow(2).mean().item()), 6)
+        20.0
+    """
+    noise = noise.to(dtype=x.dtype)
+    noise = noise.expand_as(x) if noise.shape != x.shape else noise
+    ps = signal_power(x, per_channel)
+    pn = signal_power(noise, per_channel)
+    if bool(((pn <= 0) & (ps > 0)).any()):
+        raise ValueError("add_noise: the noise segment is silent (zero power), so no SNR can be reached; "
+                         "trim digital silence from the noise clips")
+    target = ps / (10.0 ** (float(snr_db) / 10.0))
+    k = torch.where(ps > 0, torch.sqrt(target / torch.where(pn > 0, pn, torch.ones_like(pn))), torch.zeros_like(ps))
+    return x + k * noise
+
+
+def gain(x: torch.Tensor, db: float) -> torch.Tensor:
+    """Scale by ``10 ** (db / 20)`` (no clipping: float audio may exceed [-1, 1])."""
+    return x * (10.0 ** (float(db) / 20.0))
+
+
+def time_shift(x: torch.Tensor, shift: int, rollover: bool = True) -> torch.Tensor:
+    """Move the content by ``shift`` samples along the last axis (positive = later).
+
+    With ``rollover`` the samples pushed off one end re-enter at the other;
+    otherwise the vacated samples are zero.
+
+    Example:
+        >>> time_shift(torch.tensor([1., 2., 3., 4.]), 1, rollover=False)
+        tensor([0., 1., 2., 3.])
+        >>> time_shift(torch.tensor([1., 2., 3., 4.]), -1)
+        tensor([2., 3., 4., 1.])
+    """
+    shift = int(shift)
+    n = x.shape[-1]
+    if rollover:
+        return torch.roll(x, shifts=shift % n if n else 0, dims=-1)
+    out = torch.zeros_like(x)
+    if abs(shift) >= n:
+        return out
+    if shift > 0:
+        out[..., shift:] = x[..., : n - shift]
+    elif shift < 0:
+        out[..., : n + shift] = x[..., -shift:]
+    else:
+        out.copy_(x)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Rational approximation and the cached polyphase resampler
+# ---------------------------------------------------------------------------
+def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in the closed interval ``[lo, hi]`` (0 < lo <= hi)."""
+    n = math.floor(lo)
+    if n == lo:
+        return Fraction(n)
+    if n + 1 <= hi:
+        return Fraction(n + 1)
+    # lo and hi lie strictly inside (n, n + 1): recurse on the reciprocals of the fractional parts.
+    rest = _simplest_between(1 / (hi - n), 1 / (lo - n))
+    return n + 1 / rest
+
+
+def rational_approx(value: float, max_error: float) -> Tuple[int, int]:
+    """The simplest fraction ``p/q`` with ``|p/q - value| <= max_error * value``.
+
+    "Simplest" means smallest denominator (continued-fraction search), which
+    keeps the resampling kernel small. The relative error is at most
+    ``max_error`` by construction; the denominator is at most about
+    ``1 / (max_error * value)``.
+    """
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(f"rational_approx: value must be a positive finite number, got {value!r}")
+    if not 0 <= max_error < 1:
+        raise ValueError(f"rational_approx: max_error must be in [0, 1), got {max_error!r}")
+    v = Fraction(value)
+    if max_error == 0:
+        f = v.limit_denominator(1 << 20)
+    else:
+        eps = Fraction(max_error) * v
+        f = _simplest_between(v - eps, v + eps)
+    return f.numerator, f.denominator
+
+
+class _KernelCache:
+    """LRU cache of resampling kernels bounded by entry count and total elements."""
+
+    def __init__(self, max_items: int = 256, max_elements: int = 8_000_000) -> None:
+        self.max_items = max_items
+        self.max_elements = max_elements
+        self._d: "OrderedDict[tuple, Tuple[torch.Tensor, int]]" = OrderedDict()
+        self._elements = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key, build):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                self.hits += 1
+                return self._d[key]
+        value = build()
+        with self._lock:
+            self.misses += 1
+            if key not in self._d:
+                self._d[key] = value
+                self._elements += value[0].numel()
+                while len(self._d) > self.max_items or (self._elements > self.max_elements and len(self._d) > 1):
+                    _, (k, _) = self._d.popitem(last=False)
+                    self._elements -= k.numel()
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+            self._elements = 0
+
+
+_KERNELS = _KernelCache()
+
+
+def _build_kernel(orig: int, new: int, lowpass_width: int, rolloff: float, dtype: torch.dtype,
+                  device: torch.device) -> Tuple[torch.Tensor, int]:
+    # Hann-windowed sinc, one row per output phase (the design of torchaudio's sinc_interp_hann).
+    base = min(orig, new) * rolloff
+    width = math.ceil(lowpass_width * orig / base)
+    idx = torch.arange(-width, width + orig, dtype=torch.float64)[None, None] / orig
+    t = torch.arange(0, -new, -1, dtype=torch.float64)[:, None, None] / new + idx
+    t = (t * base).clamp(-lowpass_width, lowpass_width)
+    window = torch.cos(t * (math.pi / lowpass_width / 2)) ** 2
+    t = t * math.pi
+    scale = base / orig
+    safe = torch.where(t == 0, torch.ones_like(t), t)
+    kernel = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe) * window * scale
+    return kernel.to(device=device, dtype=dtype), width
+
+
+def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rolloff: float = 0.99) -> torch.Tensor:
+    """Resample the last axis by the integer ratio ``new / orig`` (windowed-sinc polyphase).
+
+    Output length is ``ceil(len * new / orig)`` (as in torchaudio). The kernel
+    for the reduced ratio is cached (bounded LRU, per dtype and device), so a
+    repeated ratio costs one strided convolution of ``orig + 2 * width`` taps
+    per output sample.
+    """
+    orig, new = int(orig), int(new)
+    if orig <= 0 or new <= 0:
+        raise ValueError(f"resample: orig and new must be positive ints, got {orig}, {new}")
+    g = math.gcd(orig, new)
+    orig, new = orig // g, new // g
+    if orig == new:
+        return x.clone()
+    key = (orig, new, int(lowpass_width), float(rolloff), x.dtype, x.device)
+    kernel, width = _KERNELS.get(key, lambda: _build_kernel(orig, new, lowpass_width, rolloff, x.dtype, x.device))
+    shape = x.shape
+    n = shape[-1]
+    flat = x.reshape(-1, 1, n)
+    flat = F.pad(flat, (width, width + orig))
+    y = F.conv1d(flat, kernel, stride=orig)
+    y = y.transpose(1, 2).reshape(flat.shape[0], -1)
+    target = math.ceil(new * n / orig)
+    return y[..., :target].reshape(shape[:-1] + (target,))
+
+
+def speed_change(x: torch.Tensor, num: int, den: int) -> torch.Tensor:
+    """Play ``x`` ``num/den`` times faster: duration scales by ``den/num``, frequencies by ``num/den``.
+
+    The output has ``ceil(len * den / num)`` samples (torchaudio's ``speed``).
+
+    Example:
+        >>> speed_change(torch.zeros(1100), 11, 10).shape[-1]
+        1000
+    """
+    return resample(x, num, den)
+
+
+# ---------------------------------------------------------------------------
+# Phase vocoder and pitch shifting
+# ---------------------------------------------------------------------------
+def phase_vocoder(spec: torch.Tensor, rate: float, hop_length: int) -> torch.Tensor:
+    """Time-stretch a complex STFT ``(..., freq, frames)`` by ``rate`` (> 1 is faster).
+
+    Classic phase vocoder: magnitudes are interpolated between neighbouring
+    frames; phases are accumulated from the measured instantaneous frequency
+    of each bin, so stationary partials keep their frequency.
+    """
+    n_freq, n_frames = spec.shape[-2], spec.shape[-1]
+    real = spec.real.dtype
+    steps = torch.arange(0, n_frames, rate, dtype=real, device=spec.device)
+    alphas = (steps % 1.0)
+    idx0 = steps.long()
+    phase_advance = torch.linspace(0, math.pi * hop_length, n_freq, dtype=real, device=spec.device)[:, None]
+    padded = F.pad(spec, (0, 2))
+    s0 = padded[..., idx0]
+    s1 = padded[..., idx0 + 1]
+    angle0, angle1 = s0.angle(), s1.angle()
+    mag = alphas * s1.abs() + (1.0 - alphas) * s0.abs()
+    dphi = angle1 - angle0 - phase_advance
+    dphi = dphi - 2.0 * math.pi * torch.round(dphi / (2.0 * math.pi))
+    dphi = dphi + phase_advance
+    phase = torch.cat([spec[..., :1].angle(), dphi[..., :-1]], dim=-1)
+    phase = torch.cumsum(phase, dim=-1)
+    return torch.polar(mag, phase)
+
+
+_WINDOWS: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
+
+
+def _hann(n_fft: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    key = (n_fft, dtype, device)
+    w = _WINDOWS.get(key)
+    if w is None:
+        w = torch.hann_window(n_fft, dtype=dtype, device=device)
+        _WINDOWS[key] = w
+        if len(_WINDOWS) > 32:
+            _WINDOWS.popitem(last=False)
+    return w
+
+
+def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: Optional[int] = None) -> torch.Tensor:
+    """Change the duration of ``x`` to ``length`` samples, keeping its pitch (phase vocoder)."""
+    hop = hop_length or n_fft // 4
+    n = x.shape[-1]
+    lead = x.shape[:-1]
+    flat = x.reshape(-1, n)
+    window = _hann(n_fft, x.dtype, x.device)
+    spec = torch.stft(flat, n_fft, hop_length=hop, window=window, center=True, return_complex=True)
+    stretched = phase_vocoder(spec, rate=n / length, hop_length=hop)
+    y = torch.istft(stretched, n_fft, hop_length=hop, window=window, center=True, length=int(length))
+    return y.reshape(lead + (int(length),))
+
+
+def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024,
+                hop_length: Optional[int] = None) -> torch.Tensor:
+    """Multiply every frequency by ``num/den`` and keep the length.
+
+    Time-stretches to ``ceil(len * num / den)`` samples with the phase vocoder
+    (pitch kept) and resamples by ``den/num`` (duration back, pitch times
+    ``num/den``). The pitch factor is therefore exactly ``num/den``; the phase
+    vocoder adds no systematic frequency error for stationary partials.
+    """
+    n = x.shape[-1]
+    if num == den:
+        return x.clone()
+    stretched_len = math.ceil(n * num / den)
+    stretched = time_stretch(x, stretched_len, n_fft=n_fft, hop_length=hop_length)
+    y = resample(stretched, num, den)
+    if y.shape[-1] >= n:
+        return y[..., :n].contiguous()
+    return F.pad(y, (0, n - y.shape[-1]))
+
+
+# ---------------------------------------------------------------------------
+# Spectrogram masks
+# ---------------------------------------------------------------------------
+def mask_along(spec: torch.Tensor, regions, axis: int, fill: Union[float, str] = 0.0) -> torch.Tensor:
+    """Fill ``[start, start + width)`` ranges of ``axis`` (-1 time, -2 freq) with ``fill``.
+
+    ``fill="mean"`` uses the mean of the whole input (computed before masking).
+
+    Example:
+        >>> s = torch.ones(3, 5)
+        >>> mask_along(s, [(1, 2)], axis=-1)
+        tensor([[1., 0., 0., 1., 1.],
+                [1., 0., 0., 1., 1.],
+                [1., 0., 0., 1., 1.]])
+    """
+    value = spec.mean() if fill == "mean" else float(fill)
+    out = spec.clone()
+    for start, width in regions:
+        if width <= 0:
+            continue
+        out.narrow(axis, int(start), int(width)).fill_(value)
+    return out
