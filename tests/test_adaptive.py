@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from loaders import Compose, Lambda, RandomApply, Transform
 from loaders.adaptive import (AdaptiveKnobs, AdaptiveStrength, KnobRecorder, MissingSignalError, OverfitPolicy,
@@ -380,3 +380,121 @@ def test_with_knobs_and_recorder_units():
     assert rec.history == [{"epoch": 1, "batch": 1, "knobs": {"strength": 0.2}}]
     with pytest.raises(TypeError, match="KeyedBatchSampler"):
         list(KnobRecorder([[0, 1]]))
+
+
+# ---------------------------------------------------------------------------
+# Real persistent-worker DataLoaders (fork and spawn)
+# ---------------------------------------------------------------------------
+
+
+class _Probe(Transform):
+    """Replaces the input by the strength the worker passed to ``sample`` (reveals what it received)."""
+
+    strength_mode = "magnitude"
+
+    def _sample(self, rng, strength):
+        return {"s": float(strength)}
+
+    def _apply(self, x, params):
+        return torch.full_like(x, params["s"])
+
+
+def _data(n=24):
+    return [(torch.zeros(1, dtype=torch.float64), i) for i in range(n)]
+
+
+_WORKERS, _PREFETCH, _BATCH = 2, 2, 4
+
+
+def _update(step):
+    """The training trajectory's update after consuming global batch ``step``."""
+    return round((step * 7 % 11) / 10.0, 1)
+
+
+def _keyed_run(ctx):
+    """Three epochs with updates after every batch; returns what each batch received and the records."""
+    from loaders import AugmentedDataset
+
+    s = AdaptiveStrength(0.0)
+    ds = AugmentedDataset(_data(40), _Probe(), seed=5, knobs={"strength": s})
+    rec = KnobRecorder(ds.batch_sampler(_BATCH, shuffle=True))
+    loader = DataLoader(ds, batch_sampler=rec, num_workers=_WORKERS, persistent_workers=True,
+                        prefetch_factor=_PREFETCH, multiprocessing_context=ctx, collate_fn=WithKnobs())
+    applied, carried, set_after = [], [], []
+    step = 0
+    for epoch in range(3):
+        ds.set_epoch(epoch)
+        epoch_applied, epoch_set = [], []
+        for (x, idx), knobs in loader:
+            values = set(x.flatten().tolist())
+            assert len(values) == 1, f"one batch, one strength: {values}"
+            epoch_applied.append(values.pop())
+            carried.append(knobs["strength"])
+            v = _update(step)
+            s.set(v)
+            epoch_set.append(v)
+            step += 1
+        applied.append(epoch_applied)
+        set_after.append(epoch_set)
+    return applied, carried, set_after, rec.values("strength")
+
+
+def _expected_applied(set_after):
+    """Dispatch-time binding: batch j sees the last update made after consuming batch j - P - 1."""
+    lag = _WORKERS * _PREFETCH + 1
+    out, value = [], 0.0
+    for epoch_set in set_after:
+        start = value  # the value when the epoch's iterator dispatched its first batches
+        out.append([start if j < lag else epoch_set[j - lag] for j in range(len(epoch_set))])
+        value = epoch_set[-1]
+    return out
+
+
+@pytest.mark.slow
+def test_keyed_strength_is_deterministic_across_runs_and_start_methods():
+    run_a = _keyed_run("fork")
+    run_b = _keyed_run("fork")
+    run_c = _keyed_run("spawn")
+    assert run_a == run_b == run_c  # same trajectory, same applied strengths, whatever the workers do
+    applied, carried, set_after, recorded = run_a
+    flat = [v for e in applied for v in e]
+    assert flat == carried == recorded  # what workers used == what the batch reports == main-process record
+    assert applied == _expected_applied(set_after)  # bound at dispatch, the documented lag
+    assert len(set(flat)) >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ctx", ["fork", "spawn"])
+def test_updates_reach_persistent_workers(ctx):
+    """The default BatchSampler: AugmentedDataset reads the knob in the worker, from shared memory."""
+    from loaders import AugmentedDataset
+
+    s = AdaptiveStrength(0.0)
+    aug = AugmentedDataset(_data(8), _Probe(), seed=0, knobs={"strength": s})
+    loader = DataLoader(aug, batch_size=4, num_workers=2, persistent_workers=True, multiprocessing_context=ctx,
+                        collate_fn=WithKnobs())
+    seen, workers = [], set()
+    for value in (0.0, 0.3, 1.0, 0.55):
+        s.set(value)  # between epochs, with the same worker processes alive
+        seen.append(sorted({float(v) for (x, _), kn in loader for v in list(x.flatten()) + [kn["strength"]]}))
+        workers.add(tuple(w.pid for w in loader._iterator._workers))
+    assert seen == [[0.0], [0.3], [1.0], [0.55]]
+    assert len(workers) == 1  # the same persistent worker processes served every epoch
+
+
+def test_mix_strength_knob_reaches_mixing_collate():
+    from collate import MixUp
+    from loaders import AugmentedDataset
+
+    knobs = AdaptiveKnobs({"strength": 1.0, "mix_strength": 0.0})
+    data = [(torch.full((1, 2, 2), float(i)), i % 3) for i in range(16)]
+    ds = AugmentedDataset(data, seed=1, knobs=knobs)
+    loader = ds.loader(batch_size=4, collate_fn=MixUp(num_classes=3, p=1.0, return_params=True))
+    for master in (0.0, 1.0):
+        knobs.set(master)
+        modes = [params["mode"] for _, _, params in loader]
+        assert set(modes) == {"none"}  # mix_strength scale 0: never mixes, whatever "strength" says
+    knobs = AdaptiveKnobs({"mix_strength": 1.0}, initial=1.0)
+    ds = AugmentedDataset(data, seed=1, knobs=knobs)
+    loader = ds.loader(batch_size=4, collate_fn=MixUp(num_classes=3, p=1.0, return_params=True))
+    assert {params["mode"] for _, _, params in loader} == {"mixup"}
