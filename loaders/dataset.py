@@ -188,6 +188,10 @@ class _Augmenter:
         self.return_params = return_params
         self.check_types = check_types
         self.owner = owner
+        # Fast path for the common case: one transform on one position of a tuple sample.
+        simple = transform is not None and target_transform is None and not transform_target and not return_params
+        self._fast_pos = (0 if input_key == _AUTO else input_key) if simple and (
+            input_key == _AUTO or isinstance(input_key, int)) else None
 
     def _keys(self, sample: Any, index: int):
         """The keys of the inputs to transform: None means the whole sample."""
@@ -218,6 +222,8 @@ class _Augmenter:
                           "set input_key/target_key") from None
 
     def _check(self, x_in, x_out, t, index, epoch, role):
+        if type(x_out) is type(x_in):
+            return
         if x_out is None or (self.check_types and _kind(x_out) != _kind(x_in)):
             raise TransformOutputError(
                 f"{self.owner}: transform {t!r} returned {_short_repr(x_out)} ({type(x_out).__name__}) for the "
@@ -227,6 +233,19 @@ class _Augmenter:
 
     def __call__(self, sample: Any, index: int, epoch: int, seed: int, knobs: Mapping[str, float]) -> Any:
         t, tt = self.transform, self.target_transform
+        k = self._fast_pos
+        if k is not None and type(sample) is tuple and -len(sample) <= k < len(sample):
+            x = sample[k]
+            try:
+                y = t.apply(x, t.sample(sample_rng(seed, epoch, index), strength=knobs.get("strength", 1.0)))
+            except AugmentationError:
+                raise
+            except Exception as e:
+                raise AugmentationError(
+                    f"{self.owner}: transform {t!r} failed on sample index {index} (epoch {epoch}, seed {seed}): "
+                    f"{type(e).__name__}: {e}") from e
+            self._check(x, y, t, index, epoch, f"entry {k!r}")
+            return sample[:k] + (y,) + sample[k + 1:] if k >= 0 else _replace(sample, {k: y})
         if t is None and tt is None and not self.return_params:
             return sample
         owner = self.owner

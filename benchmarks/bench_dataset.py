@@ -1,0 +1,156 @@
+"""Per-sample overhead of AugmentedDataset (key derivation + dispatch) against un-keyed peers.
+
+Measured in one process, interleaved, medians over repeats:
+
+* ``plain``: ``[base[i] for i in idx]``, no augmentation;
+* ``unkeyed``: the usual way, one generator per dataset object (what the seed notebook and most
+  code do; not reproducible across ``num_workers``): ``t.apply(x, t.sample(self.rng))``;
+* ``keyed``: ``AugmentedDataset.__getitems__`` (a ``sample_rng(seed, epoch, index)`` per sample);
+* ``sample_rng``: the key derivation alone.
+
+The wrapper's overhead is ``keyed - unkeyed`` per sample (the transform's own work cancels). A
+second table runs a 2-worker DataLoader over 32x32 uint8 images with a cheap hole-cutting
+transform, keyed vs un-keyed, in samples/second.
+
+Usage: ``python benchmarks/bench_dataset.py [--quick]``; writes benchmarks/results/bench_dataset.json.
+Timings on a shared machine are noisy; compare ratios, not absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from loaders import AugmentedDataset, Transform  # noqa: E402
+from loaders.keys import sample_rng  # noqa: E402
+
+
+class Noop(Transform):
+    """Draws one number and returns the input: isolates the wrapper's cost."""
+
+    def _sample(self, rng, strength):
+        return {"v": float(rng.random())}
+
+    def _apply(self, x, params):
+        return x
+
+
+class Hole(Transform):
+    """A cheap Cutout: copy, zero one 8x8 square."""
+
+    def _sample(self, rng, strength):
+        return {"y": int(rng.integers(0, 24)), "x": int(rng.integers(0, 24))}
+
+    def _apply(self, x, params):
+        out = x.copy()
+        out[params["y"]:params["y"] + 8, params["x"]:params["x"] + 8] = 0
+        return out
+
+
+class Images(Dataset):
+    def __init__(self, n, size=32):
+        self.x = np.random.default_rng(0).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], i % 10
+
+
+class Unkeyed(Dataset):
+    """The usual way: one generator made in __init__ (copied into every worker)."""
+
+    def __init__(self, base, t):
+        self.base, self.t, self.rng = base, t, np.random.default_rng(0)
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        x, y = self.base[i]
+        return self.t.apply(x, self.t.sample(self.rng)), y
+
+
+def per_sample_us(fn, n, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) / n * 1e6
+
+
+def loader_rate(ds, n, repeats, **kw):
+    loader = DataLoader(ds, num_workers=2, persistent_workers=True, **kw)
+    rates = []
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        for _ in loader:
+            pass
+        rates.append(n / (time.perf_counter() - t0))
+    return statistics.median(rates[1:])  # first pass starts the workers
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short run")
+    args = ap.parse_args(argv)
+    n, repeats = (1024, 5) if args.quick else (8192, 15)
+    base = Images(n)
+    idx = list(range(n))
+    t = Noop()
+    keyed = AugmentedDataset(base, t, seed=0)
+    unkeyed = Unkeyed(base, t)
+    cases = {
+        "plain": lambda: [base[i] for i in idx],
+        "unkeyed": lambda: [unkeyed[i] for i in idx],
+        "keyed": lambda: keyed.__getitems__(idx),
+        "sample_rng": lambda: [sample_rng(0, 0, i) for i in idx],
+    }
+    res = {k: [] for k in cases}
+    for _ in range(3):  # interleave rounds so that load spikes hit every case
+        for k, fn in cases.items():
+            res[k].append(per_sample_us(fn, n, repeats))
+    us = {k: statistics.median(v) for k, v in res.items()}
+    overhead = us["keyed"] - us["unkeyed"]
+    print(f"Per-sample cost, microseconds (median; n={n}, shared CPU: noisy)")
+    print(f"{'case':<12}{'us/sample':>12}{'vs unkeyed':>12}")
+    for k, v in us.items():
+        print(f"{k:<12}{v:>12.2f}{v / us['unkeyed']:>12.2f}")
+    print(f"wrapper overhead (keyed - unkeyed): {overhead:.2f} us/sample "
+          f"(of which key derivation ~{us['sample_rng']:.2f} us); target < 30 us")
+
+    m = 512 if args.quick else 4096
+    img = Images(m)
+    rates = {}
+    kw = dict(batch_size=64)
+    ds_keyed = AugmentedDataset(img, Hole(), seed=0)
+    rates["unkeyed_loader"] = loader_rate(Unkeyed(img, Hole()), m, 2 if args.quick else 5, **kw)
+    rates["keyed_loader"] = loader_rate(ds_keyed, m, 2 if args.quick else 5, **kw)
+    print(f"\n2-worker DataLoader, 32x32 uint8, hole transform, batch 64 (samples/s, median)")
+    for k, v in rates.items():
+        print(f"{k:<16}{v:>12.0f}{v / rates['unkeyed_loader']:>8.2f}x")
+
+    out = {"per_sample_us": us, "overhead_us": overhead, "loader_samples_per_s": rates,
+           "ratio_keyed_vs_unkeyed_loader": rates["keyed_loader"] / rates["unkeyed_loader"],
+           "quick": args.quick, "n": n, "torch": torch.__version__, "cpu_count": os.cpu_count()}
+    path = pathlib.Path(__file__).resolve().parent / "results" / "bench_dataset.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2))
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
