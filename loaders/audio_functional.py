@@ -330,7 +330,8 @@ def _build_kernel(orig: int, new: int, lowpass_width: int, rolloff: float, dtype
     scale = base / orig
     safe = torch.where(t == 0, torch.ones_like(t), t)
     kernel = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe) * window * scale
-    return kernel.to(device=device, dtype=dtype), width
+    # (new, 1, taps) -> (taps, new): column j holds the taps of output phase j.
+    return kernel[:, 0, :].T.contiguous().to(device=device, dtype=dtype), width
 
 
 def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rolloff: float = 0.99) -> torch.Tensor:
@@ -338,8 +339,8 @@ def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rollo
 
     Output length is ``ceil(len * new / orig)`` (as in torchaudio). The kernel
     for the reduced ratio is cached (bounded LRU, per dtype and device), so a
-    repeated ratio costs one strided convolution of ``orig + 2 * width`` taps
-    per output sample.
+    repeated ratio costs one matrix product of ``orig + 2 * width`` taps per
+    output sample (bitwise independent of the thread count).
     """
     orig, new = int(orig), int(new)
     if orig <= 0 or new <= 0:
@@ -352,10 +353,12 @@ def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rollo
     kernel, width = _KERNELS.get(key, lambda: _build_kernel(orig, new, lowpass_width, rolloff, x.dtype, x.device))
     shape = x.shape
     n = shape[-1]
-    flat = x.reshape(-1, 1, n)
-    flat = F.pad(flat, (width, width + orig))
-    y = F.conv1d(flat, kernel, stride=orig)
-    y = y.transpose(1, 2).reshape(flat.shape[0], -1)
+    flat = F.pad(x.reshape(-1, n), (width, width + orig))
+    # Frames of ``orig + 2 * width`` taps every ``orig`` samples, times the (taps, new) polyphase matrix.
+    # A matmul (rather than conv1d) keeps the result bitwise independent of the thread count, so
+    # DataLoader workers (1 thread each) and the main process produce identical samples.
+    frames = flat.unfold(-1, kernel.shape[0], orig)
+    y = torch.matmul(frames, kernel).reshape(flat.shape[0], -1)
     target = math.ceil(new * n / orig)
     return y[..., :target].reshape(shape[:-1] + (target,))
 

@@ -389,3 +389,18 @@ def test_readonly_numpy_input_is_not_copied_back_or_mutated():
         y = t(x, rng=1)
         assert isinstance(y, np.ndarray) and y.dtype == np.float32
     assert np.array_equal(x, before)
+
+
+def test_outputs_do_not_depend_on_the_thread_count():
+    # DataLoader workers run with one thread; the main process may use more. Same key, same bits.
+    x = torch.from_numpy(np.stack([harmonic_tone(200, 0.5), harmonic_tone(310, 0.5)])).float()
+    transforms = [PitchShift(), SpeedChange(factors=(0.8, 1.2)), AddNoise(color="pink")]
+    threads = torch.get_num_threads()
+    try:
+        outs = []
+        for n in (2, 1):
+            torch.set_num_threads(n)
+            outs.append([t(x, rng=k) for t in transforms for k in range(3)])
+    finally:
+        torch.set_num_threads(threads)
+    assert all(torch.equal(a, b) for a, b in zip(*outs))
