@@ -1,0 +1,274 @@
+"""The functional core: pure operations on split text, driven by a given generator.
+
+Every function takes the *parts* of a text (see
+:func:`loaders.text.tokenizer.split_words`: separators at even positions, words
+at odd ones) and a ``random.Random``-like generator ``rng`` (methods
+``random()``, ``randrange(n)``, ``shuffle(list)``). They return
+``(new_parts, info)`` where ``info`` is a plain dict saying what was done
+(positions, words), never mutate their input, and never touch a global RNG.
+Words are the unit; punctuation and whitespace stay where they were (only
+the spacing around a deleted word is tidied).
+
+The definitions follow EDA (Wei and Zou, 2019, and its reference code
+``eda.py``) except where noted:
+
+* ``n = max(1, floor(alpha * num_words))`` words are changed when ``alpha > 0``
+  (:func:`eda_count`); ``num_words`` counts words, not punctuation.
+* Synonym replacement picks distinct non-stop words in random order, skips the
+  ones without synonyms, and replaces *every occurrence* of each chosen word
+  (as EDA does) with one uniformly chosen synonym, keeping the case pattern of
+  each occurrence and the word's inflection (plural, verb form).
+* Random insertion: up to 10 tries to draw a random word with synonyms (as
+  EDA); a random synonym of it is inserted at a uniformly random gap, the end
+  included (EDA's reference inserts before a random word, never at the end,
+  and always takes the first synonym of an unordered set).
+* Random swap: EDA's ``swap_word`` (up to 3 redraws for a distinct second
+  position), ``n`` times.
+* Random deletion: each word dropped independently with probability ``p``; a
+  one-word text is left alone, and if every word was dropped one random word
+  is kept (EDA), so a non-empty text never comes back empty.
+
+Example:
+    >>> import random
+    >>> from loaders.text.tokenizer import split_words, join_words
+    >>> parts = split_words("The cat sat on the mat.")
+    >>> new, info = swap_words(parts, 1, random.Random(0))
+    >>> join_words(new), info
+    ('on cat sat The the mat.', {'swaps': [[3, 0]]})
+    >>> join_words(delete_words(parts, 1.0, random.Random(1))[0])
+    'mat.'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from .tokenizer import split_sentences
+
+__all__ = [
+    "EDA_STOP_WORDS",
+    "eda_count",
+    "match_case",
+    "delete_words",
+    "swap_words",
+    "insert_synonyms",
+    "replace_synonyms",
+    "shuffle_words",
+    "shuffle_sentences",
+]
+
+#: The stop-word list of EDA's reference code (``eda.py``), verbatim.
+EDA_STOP_WORDS: FrozenSet[str] = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+herself it its itself they them their theirs themselves what which who whom this that these those am is
+are was were be been being have has had having do does did doing a an the and but if or because as until
+while of at by for with about against between into through during before after above below to from up
+down in out on off over under again further then once here there when where why how all any both each few
+more most other some such no nor not only own same so than too very s t can will just don should now
+""".split())
+
+Parts = List[str]
+Info = Dict[str, Any]
+
+
+def eda_count(alpha: float, num_words: int) -> int:
+    """EDA's number of words to change: ``max(1, floor(alpha * num_words))``, 0 if alpha is 0.
+
+    A 1e-9 tolerance absorbs float error (``0.29 * 100`` is 28.999999999999996).
+
+    Example:
+        >>> eda_count(0.1, 25), eda_count(0.1, 3), eda_count(0.0, 25), eda_count(0.29, 100)
+        (2, 1, 0, 29)
+    """
+    if alpha <= 0 or num_words <= 0:
+        return 0
+    return max(1, int(math.floor(alpha * num_words + 1e-9)))
+
+
+def match_case(new: str, old: str) -> str:
+    """Give ``new`` the case pattern of ``old`` (UPPER, Title or as is).
+
+    Example:
+        >>> match_case("automobile", "CAR"), match_case("automobile", "Car"), match_case("automobile", "car")
+        ('AUTOMOBILE', 'Automobile', 'automobile')
+    """
+    if len(old) > 1 and old.isupper():
+        return new.upper()
+    if old[:1].isupper():
+        return new[:1].upper() + new[1:]
+    return new
+
+
+def _merge_seps(a: str, b: str) -> str:
+    """The separator left when the word between separators ``a`` and ``b`` is removed."""
+    if not a:  # the word started the text
+        return b.lstrip()
+    if a[-1].isspace():
+        if not b:  # the word ended the text
+            return a.rstrip()
+        if b[0].isspace():
+            return a + b.lstrip()
+        stripped = a.rstrip()  # "the fox, jumps" -> "the, jumps"
+        return stripped + b if stripped else b
+    return a + b
+
+
+def _drop_indices(rng, n: int, p: float) -> List[int]:
+    fast = getattr(rng, "bernoulli_indices", None)
+    if fast is not None:
+        return fast(n, p)
+    rand = rng.random
+    return [i for i in range(n) if rand() < p]
+
+
+def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
+    """Drop each word with probability ``p``; never returns no word from a text with words."""
+    n = len(parts) // 2
+    if n <= 1:
+        return list(parts), {"deleted": []}
+    dropped = _drop_indices(rng, n, p)
+    if not dropped:
+        return list(parts), {"deleted": dropped}
+    if len(dropped) == n:
+        keep = rng.randrange(n)
+        dropped = [i for i in range(n) if i != keep]
+    out = [parts[0]]
+    cursor = 1
+    for i in dropped:
+        k = 2 * i + 1
+        out.extend(parts[cursor:k])
+        out[-1] = _merge_seps(out[-1], parts[k + 1])
+        cursor = k + 2
+    out.extend(parts[cursor:])
+    return out, {"deleted": dropped}
+
+
+def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:
+    """EDA's random swap, ``n`` times; ``info["swaps"]`` lists the word-index pairs."""
+    out = list(parts)
+    m = len(parts) // 2
+    swaps = []
+    if m < 2:
+        return out, {"swaps": swaps}
+    randrange = rng.randrange
+    for _ in range(n):
+        i = randrange(m)
+        j = i
+        tries = 0
+        while j == i and tries <= 3:
+            j = randrange(m)
+            tries += 1
+        if j == i:
+            continue
+        a, b = 2 * i + 1, 2 * j + 1
+        out[a], out[b] = out[b], out[a]
+        swaps.append([i, j])
+    return out, {"swaps": swaps}
+
+
+def _has_synonyms(word: str, thesaurus, stop_words) -> Tuple[str, ...]:
+    low = word.lower()
+    if low in stop_words or "'" in word or "\u2019" in word:
+        return ()
+    return thesaurus.lookup(word)
+
+
+def insert_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[str] = frozenset()) -> Tuple[Parts, Info]:
+    """EDA's random insertion, ``n`` times: a synonym of a random word at a random gap.
+
+    ``info["inserted"]`` lists ``[gap, word]`` in the order of insertion (gap
+    indices refer to the text at that moment).
+    """
+    words = parts[1::2]
+    seps = parts[0::2]
+    inserted = []
+    if not words:
+        return list(parts), {"inserted": inserted}
+    for _ in range(n):
+        syns: Tuple[str, ...] = ()
+        for _try in range(10):
+            syns = _has_synonyms(words[rng.randrange(len(words))], thesaurus, stop_words)
+            if syns:
+                break
+        if not syns:
+            continue
+        syn = syns[rng.randrange(len(syns))]
+        gap = rng.randrange(len(words) + 1)
+        words.insert(gap, syn)
+        seps.insert(gap + 1 if gap < len(words) - 1 else gap, " ")
+        inserted.append([gap, syn])
+    out = [seps[0]]
+    for w, s in zip(words, seps[1:]):
+        out.append(w)
+        out.append(s)
+    return out, {"inserted": inserted}
+
+
+def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[str] = EDA_STOP_WORDS) -> Tuple[Parts, Info]:
+    """EDA's synonym replacement of up to ``n`` distinct non-stop words (all occurrences).
+
+    Words with an apostrophe (contractions, possessives) are never replaced.
+    ``info["replaced"]`` lists ``[word_lower, synonym]`` pairs.
+    """
+    out = list(parts)
+    replaced: List[List[str]] = []
+    if n <= 0 or len(parts) < 3:
+        return out, {"replaced": replaced}
+    candidates = list(dict.fromkeys(w.lower() for w in parts[1::2]))
+    rng.shuffle(candidates)
+    for low in candidates:
+        syns = _has_synonyms(low, thesaurus, stop_words)
+        if not syns:
+            continue
+        syn = syns[rng.randrange(len(syns))]
+        for k in range(1, len(out), 2):
+            if parts[k].lower() == low:
+                out[k] = match_case(syn, parts[k])
+        replaced.append([low, syn])
+        if len(replaced) >= n:
+            break
+    return out, {"replaced": replaced}
+
+
+def shuffle_words(parts: Parts, rng, window: Optional[int] = None) -> Tuple[Parts, Info]:
+    """Permute the words among the word slots (punctuation stays put).
+
+    ``window=None`` draws a uniform permutation. ``window=k`` is the local
+    shuffle of Lample et al. (2018): word ``i`` gets the key ``i + U(0, k + 1)``
+    and the words are sorted by key, so no word moves more than ``k`` places.
+    ``info["order"]`` is the permutation (new slot ``j`` holds old word ``order[j]``).
+    """
+    m = len(parts) // 2
+    if window is None:
+        order = list(range(m))
+        rng.shuffle(order)
+    else:
+        span = window + 1
+        keys = [i + span * rng.random() for i in range(m)]
+        order = sorted(range(m), key=keys.__getitem__)
+    out = list(parts)
+    for j, i in enumerate(order):
+        out[2 * j + 1] = parts[2 * i + 1]
+    return out, {"order": order}
+
+
+def shuffle_sentences(text: str, rng) -> Tuple[str, Info]:
+    """Permute the sentences of ``text`` (see :func:`~loaders.text.tokenizer.split_sentences`).
+
+    The separators between sentences stay in place. ``info["order"]`` is the permutation.
+    """
+    sentences, seps = split_sentences(text)
+    order = list(range(len(sentences)))
+    if len(sentences) < 2:
+        return text, {"order": order}
+    rng.shuffle(order)
+    pieces = [seps[0]]
+    for j, i in enumerate(order):
+        pieces.append(sentences[i])
+        pieces.append(seps[j + 1])
+    return "".join(pieces), {"order": order}
+
+
+def _words_of(parts: Sequence[str]) -> List[str]:
+    return list(parts[1::2])

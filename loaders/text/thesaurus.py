@@ -1,0 +1,313 @@
+"""Synonym sources: the shipped WordNet table, NLTK's WordNet, or your own mapping.
+
+Every thesaurus answers two questions:
+
+* ``synonyms(lemma, pos=None)``: the raw synonyms of a lemma (lower case),
+  for one WordNet part of speech (``"n"``, ``"v"``, ``"a"``, ``"r"``) or all;
+* ``lookup(word, pos=None)``: synonyms of a *word form*, lemmatized with the
+  small rule table of :mod:`loaders.text.inflect` (``cars -> car``, ``ran ->
+  run``, ``stopped -> stop``) and re-inflected to the same form (``cars ->
+  automobiles``, ``ran -> operated``). Results are lower case; the transforms
+  restore the case of the word they replace.
+
+The default source, :func:`default_thesaurus`, is a compact table built from
+Princeton WordNet 3.0 by ``scripts/build_thesaurus.py`` and shipped in
+``loaders/text/data/thesaurus.tsv.gz`` (licence in
+``loaders/text/data/LICENSE-WordNet.txt``). It loads once per process, on first
+use (about 0.2 s); a transform that holds it pickles only a reference, so
+DataLoader workers load their own copy instead of receiving it.
+
+Example:
+    >>> th = default_thesaurus()
+    >>> "automobile" in th.synonyms("car", "n")
+    True
+    >>> "automobiles" in th.lookup("Cars")
+    True
+    >>> MappingThesaurus({"happy": ["glad", "cheerful"]}).lookup("happy")
+    ('glad', 'cheerful')
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from .inflect import inflect, lemma_candidates
+
+__all__ = [
+    "Thesaurus",
+    "WordNetThesaurus",
+    "MappingThesaurus",
+    "NLTKWordNet",
+    "default_thesaurus",
+    "lookup",
+    "THESAURUS_PATH",
+    "POS_TAGS",
+]
+
+#: The shipped synonym table.
+THESAURUS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "thesaurus.tsv.gz")
+#: WordNet's parts of speech: noun, verb, adjective, adverb.
+POS_TAGS = ("n", "v", "a", "r")
+_POS_ALIASES = {"n": "n", "noun": "n", "v": "v", "verb": "v", "a": "a", "adj": "a", "s": "a", "r": "r",
+                "adv": "r", "propn": "n", "adjective": "a", "adverb": "r"}
+_CACHE_MAX = 200_000
+
+
+def _check_pos(pos: Any, owner: str) -> Optional[str]:
+    if pos is None:
+        return None
+    if not isinstance(pos, str) or pos.lower() not in _POS_ALIASES:
+        raise ValueError(f"{owner}: pos must be None or one of {list(POS_TAGS)} (or noun/verb/adj/adv), got {pos!r}")
+    return _POS_ALIASES[pos.lower()]
+
+
+def _check_word(word: Any, owner: str) -> str:
+    if not isinstance(word, str):
+        raise TypeError(f"{owner}: word must be a str, got {type(word).__name__} ({word!r})")
+    return word
+
+
+class Thesaurus:
+    """Base class. Subclasses implement ``_synonyms(lemma, pos) -> tuple`` for one pos."""
+
+    def _synonyms(self, lemma: str, pos: str) -> Tuple[str, ...]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def synonyms(self, lemma: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+        """Raw synonyms of ``lemma`` (no lemmatization), for ``pos`` or all parts of speech."""
+        lemma = _check_word(lemma, type(self).__name__).lower()
+        pos = _check_pos(pos, type(self).__name__)
+        if pos is not None:
+            return self._synonyms(lemma, pos)
+        out: List[str] = []
+        seen = {lemma}
+        for p in POS_TAGS:
+            for s in self._synonyms(lemma, p):
+                if s not in seen:
+                    seen.add(s)
+                    out.append(s)
+        return tuple(out)
+
+    def lookup(self, word: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+        """Synonyms of a word form, in the same inflection (lower case, ``word`` excluded)."""
+        key = (word, pos)
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = {}
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        w = _check_word(word, type(self).__name__).lower()
+        p = _check_pos(pos, type(self).__name__)
+        out: List[str] = []
+        seen = {w}
+        for lemma, lpos, form in self._analyses(w):
+            if p is not None and lpos != p:
+                continue
+            for syn in self._synonyms(lemma, lpos):
+                s = inflect(syn, form) if form != "base" else syn
+                if s and s not in seen:
+                    seen.add(s)
+                    out.append(s)
+        res = tuple(out)
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[key] = res
+        return res
+
+    def _analyses(self, w: str) -> List[Tuple[str, str, str]]:
+        return lemma_candidates(w)
+
+    def __contains__(self, word: str) -> bool:
+        return bool(self.lookup(word))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_cache", None)
+        return state
+
+
+class WordNetThesaurus(Thesaurus):
+    """The compact WordNet 3.0 table shipped with the package (or another file in its format).
+
+    Args:
+        path: a ``.tsv.gz`` file written by ``scripts/build_thesaurus.py``
+            (``lemma<TAB>pos<TAB>syn1 syn2 ...``); ``None`` for the shipped one.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Optional[str] = None) -> None:
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"WordNetThesaurus: path must be a str/PathLike or None, got {type(path).__name__}")
+        if path is not None and not os.path.isfile(path):
+            raise ValueError(f"WordNetThesaurus: path {path!r} is not a file")
+        self.path = None if path is None else os.fspath(path)
+        self._table: Optional[Dict[Tuple[str, str], Tuple[str, ...]]] = None
+
+    def _load(self) -> Dict[Tuple[str, str], Tuple[str, ...]]:
+        with self._lock:
+            if self._table is None:
+                path = self.path or THESAURUS_PATH
+                if not os.path.isfile(path):
+                    raise FileNotFoundError(
+                        f"WordNetThesaurus: the synonym table {path!r} is missing; rebuild it with "
+                        "`python scripts/build_thesaurus.py --download`")
+                with gzip.open(path, "rt", encoding="utf-8") as fh:
+                    table = {}
+                    for line in fh:
+                        lemma, pos, syns = line.rstrip("\n").split("\t")
+                        table[(lemma, pos)] = tuple(syns.split(" "))
+                self._table = table
+        return self._table
+
+    def _synonyms(self, lemma, pos):
+        table = self._table if self._table is not None else self._load()
+        return table.get((lemma, pos), ())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_table"] = None  # workers reload the file instead of receiving a copy
+        return state
+
+    def __reduce__(self):
+        if self.path is None:
+            return (default_thesaurus, ())
+        return (WordNetThesaurus, (self.path,))
+
+    def __repr__(self) -> str:
+        return "WordNetThesaurus()" if self.path is None else f"WordNetThesaurus(path={self.path!r})"
+
+
+_DEFAULT: Optional[WordNetThesaurus] = None
+
+
+def default_thesaurus() -> WordNetThesaurus:
+    """The shipped WordNet table, one instance per process (loaded on first lookup)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = WordNetThesaurus()
+    return _DEFAULT
+
+
+def lookup(word: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+    """:meth:`Thesaurus.lookup` on :func:`default_thesaurus`."""
+    return default_thesaurus().lookup(word, pos)
+
+
+class MappingThesaurus(Thesaurus):
+    """A user-supplied synonym mapping.
+
+    Args:
+        mapping: ``{word: [synonyms]}`` (any part of speech) or
+            ``{(word, pos): [synonyms]}`` with pos in ``n v a r``. Keys and
+            synonyms are lower-cased.
+        lemmatize: also look up word forms through the rule-based lemmatizer
+            (``"cats"`` finds the entry for ``"cat"``, re-inflected). Default True.
+    """
+
+    def __init__(self, mapping: Mapping[Any, Iterable[str]], lemmatize: bool = True) -> None:
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"MappingThesaurus: mapping must be a dict-like mapping, got {type(mapping).__name__}")
+        if not isinstance(lemmatize, bool):
+            raise TypeError(f"MappingThesaurus: lemmatize must be a bool, got {lemmatize!r}")
+        table: Dict[Tuple[str, Optional[str]], Tuple[str, ...]] = {}
+        for key, syns in mapping.items():
+            if isinstance(key, tuple) and len(key) == 2:
+                word, pos = key
+                pos = _check_pos(pos, "MappingThesaurus")
+            else:
+                word, pos = key, None
+            if not isinstance(word, str) or not word:
+                raise TypeError(f"MappingThesaurus: keys must be non-empty str or (str, pos), got {key!r}")
+            if isinstance(syns, str) or not isinstance(syns, Iterable):
+                raise TypeError(f"MappingThesaurus: mapping[{key!r}] must be a list of str, got {syns!r}")
+            syns = tuple(syns)
+            for s in syns:
+                if not isinstance(s, str) or not s.strip():
+                    raise TypeError(f"MappingThesaurus: mapping[{key!r}] holds {s!r}, not a non-empty str")
+            word = word.lower()
+            table[(word, pos)] = tuple(dict.fromkeys(s.lower() for s in syns if s.lower() != word))
+        self.mapping = dict(mapping)
+        self.lemmatize = lemmatize
+        self._table = table
+
+    def _synonyms(self, lemma, pos):
+        a = self._table.get((lemma, pos), ())
+        b = self._table.get((lemma, None), ()) if pos == "n" else ()
+        # untyped entries are reported once, under "n", so that they are not re-inflected 4 times
+        return a + tuple(s for s in b if s not in a)
+
+    def _analyses(self, w):
+        if not self.lemmatize:
+            return [(w, p, "base") for p in POS_TAGS]
+        out = lemma_candidates(w)
+        # untyped entries only get the noun analyses (base and plural)
+        return out
+
+    def __repr__(self) -> str:
+        n = len(self.mapping)
+        return f"MappingThesaurus(<{n} entries>, lemmatize={self.lemmatize})"
+
+
+class NLTKWordNet(Thesaurus):
+    """NLTK's WordNet corpus reader, when ``nltk`` and its ``wordnet`` data are installed.
+
+    Nothing is downloaded: if the package or the data is missing, the
+    constructor raises ``ImportError``/``LookupError`` saying what to install
+    (``pip install nltk`` and ``python -m nltk.downloader wordnet``, or put the
+    data on ``nltk.data.path``). Synonyms are filtered to single words, like the
+    shipped table.
+    """
+
+    def __init__(self) -> None:
+        try:
+            import nltk  # noqa: F401
+            from nltk.corpus import wordnet
+        except ImportError as e:
+            raise ImportError(
+                "NLTKWordNet needs the nltk package (pip install nltk) and its wordnet data "
+                "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither") from e
+        try:
+            wordnet.ensure_loaded()
+        except LookupError as e:
+            raise LookupError(
+                "NLTKWordNet: nltk is installed but its wordnet data is not found on nltk.data.path; install it "
+                "offline-ready with `python -m nltk.downloader wordnet` (nothing is downloaded at run time)") from e
+        self._wn = None
+
+    def _reader(self):
+        if self._wn is None:
+            from nltk.corpus import wordnet
+
+            self._wn = wordnet
+        return self._wn
+
+    def _synonyms(self, lemma, pos):
+        wn = self._reader()
+        out: List[str] = []
+        seen = {lemma}
+        for ss in wn.synsets(lemma, pos=pos):
+            if ss.pos() not in (pos, "s" if pos == "a" else pos):
+                continue
+            for name in ss.lemma_names():
+                s = name.lower()
+                if "_" in s or " " in s or s in seen:
+                    continue
+                seen.add(s)
+                out.append(s)
+        return tuple(out)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_wn"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return "NLTKWordNet()"

@@ -1,0 +1,105 @@
+"""Word-aware tokenization that round-trips exactly.
+
+A text is split into *parts*: ``[sep0, word1, sep1, word2, ..., wordN, sepN]``
+(always an odd length), where the words sit at the odd positions and the
+separators (whitespace and punctuation, possibly empty) at the even ones.
+``"".join(parts) == text`` always holds, so an unchanged text comes back
+byte-identical, and operations that move, drop or insert words leave the
+punctuation where it was.
+
+A *word* is a run of Unicode word characters (letters of any script, digits,
+underscore) with inner apostrophes or hyphens (``don't``, ``l'été``,
+``well-known``, ``rock'n'roll``), or a number with inner ``.``/``,``/``:``
+(``3.14``, ``1,000``, ``10:30``). Contractions therefore stay one word.
+Scripts written without spaces (Chinese, Japanese) come out as one word per
+run of characters between punctuation.
+
+Example:
+    >>> parts = split_words("Don't panic: café naïve, ok?")
+    >>> parts[1::2]
+    ["Don't", 'panic', 'café', 'naïve', 'ok']
+    >>> join_words(parts) == "Don't panic: café naïve, ok?"
+    True
+    >>> tokenize("Hello, world!")
+    ['Hello', ',', 'world', '!']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+__all__ = ["split_words", "join_words", "words", "tokenize", "split_sentences", "WORD_PATTERN"]
+
+#: The regular expression for one word (see the module docstring).
+WORD_PATTERN = r"\w+(?:['\u2019\-]\w+|(?<=\d)[.,:]\d+)*"
+_SPLIT = re.compile("(" + WORD_PATTERN + ")")
+_WORD = re.compile(WORD_PATTERN)
+_TOKEN = re.compile(WORD_PATTERN + r"|[^\w\s]+")
+# A sentence ends after . ! ? … (or their CJK forms), optionally followed by
+# closing quotes/brackets, then whitespace (or, for CJK stops, directly).
+_SENT_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*\s+|(?<=[\u3002\uff01\uff1f])\s*")
+_ABBREV = frozenset(
+    "mr mrs ms dr prof sr jr st vs etc e.g i.e no fig al approx dept est inc ltd co corp jan feb mar apr "
+    "jun jul aug sep sept oct nov dec mt ft".split()
+)
+
+
+def split_words(text: str) -> List[str]:
+    """Split ``text`` into alternating separators and words (words at odd positions)."""
+    return _SPLIT.split(text)
+
+
+def join_words(parts: List[str]) -> str:
+    """Inverse of :func:`split_words`."""
+    return "".join(parts)
+
+
+def words(text: str) -> List[str]:
+    """The words of ``text`` (no punctuation, no whitespace)."""
+    return _WORD.findall(text)
+
+
+def tokenize(text: str) -> List[str]:
+    """Words and punctuation runs, in order, without whitespace."""
+    return _TOKEN.findall(text)
+
+
+def split_sentences(text: str) -> Tuple[List[str], List[str]]:
+    """Split into sentences and the separators between them.
+
+    Returns ``(sentences, seps)`` with ``len(seps) == len(sentences) + 1`` and
+    ``seps[0] + sentences[0] + seps[1] + ... + sentences[-1] + seps[-1] == text``.
+    A period after a common abbreviation (``Dr.``, ``e.g.``) or a single
+    capital letter (``J. Smith``) does not end a sentence.
+
+    Example:
+        >>> split_sentences("Hi there. Dr. Who came!  Bye")
+        (['Hi there.', 'Dr. Who came!', 'Bye'], ['', ' ', '  ', ''])
+    """
+    lead = text[: len(text) - len(text.lstrip())]
+    body = text[len(lead):]
+    trail = body[len(body.rstrip()):]
+    body = body[: len(body) - len(trail)]
+    if not body:
+        return [], [text]
+    sentences: List[str] = []
+    seps: List[str] = [lead]
+    start = 0
+    for m in _SENT_END.finditer(body):
+        if m.end() >= len(body):
+            continue  # the final stop: the rest is the last sentence
+        head = body[start:m.start()]
+        last = head.rsplit(None, 1)[-1] if head.strip() else ""
+        stem = last.rstrip(".").lower()
+        if head.endswith(".") and (stem in _ABBREV or (len(stem) == 1 and stem.isalpha())):
+            continue
+        # closing quotes/brackets stay with the sentence, whitespace goes to the separator
+        g = m.group(0)
+        end = m.start() + len(g) - len(g.lstrip("\"'\u201d\u2019)]"))
+        sentences.append(body[start:end])
+        seps.append(body[end:m.end()])
+        start = m.end()
+    sentences.append(body[start:])
+    seps.append(trail)
+    return sentences, seps

@@ -1,0 +1,422 @@
+"""Text transforms: thin classes that validate, sample a sub-seed, and call :mod:`.ops`.
+
+Every transform takes a ``str`` and returns a ``str``. Which words are touched
+depends on the text, which :meth:`~loaders.Transform.sample` does not see, so
+``sample`` draws plain params ``{"apply": bool, "seed": int}`` (plus the chosen
+operation for :class:`EDA`), and ``apply`` replays them deterministically with
+a local counter-based generator (:class:`loaders.text._rng.HashRng`, seeded
+for free, unlike ``random.Random``). :meth:`_TextTransform.explain` returns what an
+application did (positions, words), for logging.
+
+Non-``str`` input (``None``, ``bytes``, numbers) raises ``TypeError`` naming
+the type, whether or not the transform fires. Empty text, text without words,
+a single word and stop-words-only text never crash, and a text with words never
+comes back without any.
+
+Adaptive strength scales the probability of applying (``p * strength``).
+
+Example:
+    >>> t = RandomSwap(alpha=0.2)
+    >>> out = t("The quick brown fox jumps over the lazy dog.", rng=0)
+    >>> sorted(out.rstrip(".").split()) == sorted("The quick brown fox jumps over the lazy dog".split())
+    True
+    >>> EDA()("A tiny example sentence.", rng=3) != ""
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+import numpy as np
+
+from .._validate import check_int, check_number, check_probability
+from ..transform import Transform
+from . import ops
+from ._rng import HashRng
+from .thesaurus import Thesaurus, default_thesaurus
+from .tokenizer import join_words, split_words
+
+__all__ = [
+        "WordShuffle",
+    "SentenceShuffle",
+    "SynonymReplacement",
+    "RandomInsertion",
+    "RandomDeletion",
+    "RandomSwap",
+    "EDA",
+    "check_text",
+]
+
+_SEED_SCALE = float(1 << 53)
+_SAMPLE_TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Don't worry, the café's naïve owner sold 3.5 kg of coffee! Ελληνικά words stay.",
+]
+
+
+def check_text(x: Any, owner: str) -> str:
+    """Raise ``TypeError`` naming the type unless ``x`` is a ``str``."""
+    if not isinstance(x, str):
+        hint = " (decode bytes first, e.g. x.decode('utf-8'))" if isinstance(x, (bytes, bytearray)) else ""
+        raise TypeError(f"{owner}: expected a str sample, got {type(x).__name__} ({x!r:.60}){hint}")
+    return x
+
+
+def _check_alpha(name: str, value: Any, owner: str) -> float:
+    return check_number(name, value, low=0.0, high=1.0, owner=owner)
+
+
+def _check_thesaurus(th: Any, owner: str) -> Thesaurus:
+    if th is None:
+        return default_thesaurus()
+    if not isinstance(th, Thesaurus):
+        raise TypeError(f"{owner}: thesaurus must be None (the shipped WordNet table) or a "
+                        f"loaders.text.Thesaurus (e.g. MappingThesaurus(dict)), got {type(th).__name__}")
+    return th
+
+
+def _check_stop_words(sw: Any, owner: str) -> FrozenSet[str]:
+    if sw is None:
+        return ops.EDA_STOP_WORDS
+    if isinstance(sw, str) or not isinstance(sw, Iterable):
+        raise TypeError(f"{owner}: stop_words must be None (EDA's list) or a collection of str, got {sw!r}")
+    out = []
+    for w in sw:
+        if not isinstance(w, str):
+            raise TypeError(f"{owner}: stop_words must hold str, got {w!r}")
+        out.append(w.lower())
+    return frozenset(out)
+
+
+class _TextTransform(Transform):
+    """Base of the text transforms: draws a sub-seed, checks the input is a ``str``."""
+
+    def sample(self, rng: np.random.Generator, strength: float = 1.0) -> Dict[str, Any]:
+        # Same draws as Transform.sample, with a fast path for the common float strength.
+        if strength.__class__ is not float or not 0.0 <= strength <= 1.0:
+            strength = check_number("strength", strength, low=0.0, high=1.0, owner=type(self).__name__)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, "
+                            f"got {type(rng).__name__}")
+        if not rng.random() < self.effective_p(strength):
+            return {"apply": False}
+        params: Dict[str, Any] = {"apply": True}
+        params.update(self._sample(rng, strength))
+        return params
+
+    def _sample(self, rng: np.random.Generator, strength: float) -> Dict[str, Any]:
+        return {"seed": int(rng.random() * _SEED_SCALE)}
+
+    def _run(self, x: str, params: Dict[str, Any], rng: HashRng) -> Tuple[str, Dict[str, Any]]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+        check_text(x, type(self).__name__)
+        if not params.get("apply", True) or not x:
+            return x
+        return self._run(x, params, HashRng(params["seed"]))[0]
+
+    def explain(self, x: str, params: Dict[str, Any]) -> Dict[str, Any]:
+        """What ``apply(x, params)`` does: ``{"output": str, ...}`` with the op's info."""
+        check_text(x, type(self).__name__)
+        if not params.get("apply", True) or not x:
+            return {"output": x, "applied": False}
+        out, info = self._run(x, params, HashRng(params["seed"]))
+        return {"output": out, "applied": True, **info}
+
+    @classmethod
+    def _default_examples(cls):
+        return [(cls(), s) for s in _SAMPLE_TEXTS] + [(cls(p=0.5), "one"), (cls(), "")]
+
+
+class _WordOp(_TextTransform):
+    def _run(self, x, params, rng):
+        parts = split_words(x)
+        if len(parts) < 3:
+            return x, {}
+        new, info = self._op(parts, rng)
+        return join_words(new), info
+
+
+class RandomDeletion(_WordOp):
+    """Drop each word independently with probability ``p_word`` (EDA's random deletion).
+
+    A one-word text is left alone; when every word would go, one random word is
+    kept, so a text with words never comes back without one. Punctuation is
+    kept; the spacing around a removed word is tidied.
+
+    The per-word probability is ``p_word`` (the issue's ``RandomDeletion(p)``:
+    it is the first positional argument, so ``RandomDeletion(0.1)`` means 10 %
+    of the words), because ``p`` is every transform's probability of applying
+    at all.
+
+    Args:
+        p_word: probability of dropping each word, in [0, 1]. EDA's ``p_rd``, 0.1.
+        p: probability of applying the transform to a sample.
+
+    Example:
+        >>> RandomDeletion(p_word=1.0)("Keep exactly one word", rng=0)
+        'Keep'
+    """
+
+    def __init__(self, p_word: float = 0.1, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.p_word = check_probability("p_word", p_word, owner="RandomDeletion")
+
+    def _op(self, parts, rng):
+        return ops.delete_words(parts, self.p_word, rng)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples()
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"p_word": 1.5}, {"p_word": -0.1}, {"p_word": "0.1"}, {"p": 2.0}]
+
+
+class RandomSwap(_WordOp):
+    """Swap two random words, ``n = max(1, floor(alpha * words))`` times (EDA's random swap).
+
+    Args:
+        alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_rs``, 0.1.
+        p: probability of applying.
+    """
+
+    def __init__(self, alpha: float = 0.1, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.alpha = _check_alpha("alpha", alpha, "RandomSwap")
+
+    def _op(self, parts, rng):
+        return ops.swap_words(parts, ops.eda_count(self.alpha, len(parts) // 2), rng)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples()
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"alpha": 1.5}, {"alpha": -0.1}, {"alpha": None}]
+
+
+class SynonymReplacement(_WordOp):
+    """Replace ``n = max(1, floor(alpha * words))`` distinct non-stop words by synonyms (EDA).
+
+    Every occurrence of a chosen word is replaced (as in EDA), keeping its case
+    (``Car -> Automobile``, ``CAR -> AUTOMOBILE``) and inflection (``cars ->
+    automobiles``, ``ran -> went``). Stop words (EDA's list by default) and
+    words with apostrophes (``don't``) are never replaced. Fewer than ``n``
+    words change when fewer candidates have synonyms.
+
+    Args:
+        alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_sr``, 0.1.
+        thesaurus: a :class:`~loaders.text.Thesaurus`; ``None`` is the shipped WordNet table.
+        stop_words: words never replaced; ``None`` is EDA's list (``ops.EDA_STOP_WORDS``).
+        p: probability of applying.
+
+    Example:
+        >>> from loaders.text import MappingThesaurus
+        >>> t = SynonymReplacement(alpha=0.5, thesaurus=MappingThesaurus({"car": ["automobile"]}))
+        >>> t("The Cars.", rng=0)
+        'The Automobiles.'
+    """
+
+    def __init__(self, alpha: float = 0.1, thesaurus: Optional[Thesaurus] = None,
+                 stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.alpha = _check_alpha("alpha", alpha, "SynonymReplacement")
+        self.thesaurus = _check_thesaurus(thesaurus, "SynonymReplacement")
+        self._stop = _check_stop_words(stop_words, "SynonymReplacement")
+        self.stop_words = None if stop_words is None else sorted(self._stop)
+
+    def _op(self, parts, rng):
+        n = ops.eda_count(self.alpha, len(parts) // 2)
+        return ops.replace_synonyms(parts, n, rng, self.thesaurus, self._stop)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples()
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"alpha": 2.0}, {"thesaurus": {"a": ["b"]}}, {"stop_words": "the"}, {"stop_words": [1]}]
+
+
+class RandomInsertion(_WordOp):
+    """Insert a synonym of a random word at a random position, ``n = max(1, floor(alpha * words))`` times (EDA).
+
+    Each time, up to 10 random words are tried until one has synonyms (stop
+    words and contractions have none); if none has, nothing is inserted that time.
+
+    Args:
+        alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_ri``, 0.1.
+        thesaurus: a :class:`~loaders.text.Thesaurus`; ``None`` is the shipped WordNet table.
+        stop_words: words whose synonyms are never inserted; ``None`` is EDA's list.
+        p: probability of applying.
+    """
+
+    def __init__(self, alpha: float = 0.1, thesaurus: Optional[Thesaurus] = None,
+                 stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.alpha = _check_alpha("alpha", alpha, "RandomInsertion")
+        self.thesaurus = _check_thesaurus(thesaurus, "RandomInsertion")
+        self._stop = _check_stop_words(stop_words, "RandomInsertion")
+        self.stop_words = None if stop_words is None else sorted(self._stop)
+
+    def _op(self, parts, rng):
+        n = ops.eda_count(self.alpha, len(parts) // 2)
+        return ops.insert_synonyms(parts, n, rng, self.thesaurus, self._stop)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples()
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"alpha": -1}, {"thesaurus": "wordnet"}, {"stop_words": 3}]
+
+
+class WordShuffle(_WordOp):
+    """Shuffle the words (punctuation stays in place).
+
+    Args:
+        window: ``None`` shuffles all the words of the text uniformly; an int
+            ``k >= 1`` is a local shuffle where no word moves more than ``k``
+            places (keys ``i + U(0, k + 1)``, Lample et al. 2018).
+        p: probability of applying.
+    """
+
+    def __init__(self, window: Optional[int] = None, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.window = None if window is None else check_int("window", window, low=1, owner="WordShuffle")
+
+    def _op(self, parts, rng):
+        return ops.shuffle_words(parts, rng, self.window)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples() + [(cls(window=2), _SAMPLE_TEXTS[0])]
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"window": 0}, {"window": 2.5}, {"p": -1}]
+
+
+class SentenceShuffle(_TextTransform):
+    """Shuffle the sentences of a text; the whitespace between them stays in place.
+
+    Sentences end at ``. ! ? …`` (and CJK ``。！？``) followed by whitespace,
+    except after common abbreviations (``Dr.``, ``e.g.``) and initials.
+
+    Args:
+        p: probability of applying.
+
+    Example:
+        >>> SentenceShuffle()("One. Two. Three.", rng=1)
+        'Three. One. Two.'
+    """
+
+    def __init__(self, p: float = 1.0) -> None:
+        super().__init__(p=p)
+
+    def _run(self, x, params, rng):
+        return ops.shuffle_sentences(x, rng)
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples() + [(cls(), "First one. Second one! Third? Fourth.")]
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"p": 1.1}, {"p": "x"}]
+
+
+class EDA(_TextTransform):
+    """Easy Data Augmentation (Wei and Zou, 2019): one of its four operations per call.
+
+    Each application draws one operation uniformly among the enabled ones
+    (those with a non-zero parameter): synonym replacement, random insertion,
+    random swap, random deletion. Over many draws this is the paper's mix,
+    whose ``eda()`` makes the same number of sentences per operation. For the
+    paper's "``num_aug`` variants of one sentence", use :meth:`variants`.
+
+    Args:
+        alpha_sr: synonym replacement fraction (paper: 0.1).
+        alpha_ri: random insertion fraction (paper: 0.1).
+        alpha_rs: random swap fraction (paper: 0.1).
+        p_rd: random deletion per-word probability (paper: 0.1).
+        thesaurus: synonym source, ``None`` for the shipped WordNet table.
+        stop_words: ``None`` for EDA's list.
+        p: probability of applying.
+
+    Example:
+        >>> t = EDA()
+        >>> params = t.sample(np.random.default_rng(0))
+        >>> params["op"] in ("sr", "ri", "rs", "rd")
+        True
+    """
+
+    OPS = ("sr", "ri", "rs", "rd")
+
+    def __init__(self, alpha_sr: float = 0.1, alpha_ri: float = 0.1, alpha_rs: float = 0.1, p_rd: float = 0.1,
+                 thesaurus: Optional[Thesaurus] = None, stop_words: Optional[Iterable[str]] = None,
+                 p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.alpha_sr = _check_alpha("alpha_sr", alpha_sr, "EDA")
+        self.alpha_ri = _check_alpha("alpha_ri", alpha_ri, "EDA")
+        self.alpha_rs = _check_alpha("alpha_rs", alpha_rs, "EDA")
+        self.p_rd = check_probability("p_rd", p_rd, owner="EDA")
+        self.thesaurus = _check_thesaurus(thesaurus, "EDA")
+        self._stop = _check_stop_words(stop_words, "EDA")
+        self.stop_words = None if stop_words is None else sorted(self._stop)
+        self._ops = {
+            "sr": SynonymReplacement(self.alpha_sr, self.thesaurus, stop_words),
+            "ri": RandomInsertion(self.alpha_ri, self.thesaurus, stop_words),
+            "rs": RandomSwap(self.alpha_rs),
+            "rd": RandomDeletion(self.p_rd),
+        }
+        self.enabled = [k for k, v in zip(self.OPS, (alpha_sr, alpha_ri, alpha_rs, p_rd)) if v > 0]
+        if not self.enabled:
+            raise ValueError("EDA: at least one of alpha_sr, alpha_ri, alpha_rs, p_rd must be > 0, got all 0")
+
+    def _sample(self, rng, strength):
+        op = self.enabled[int(rng.integers(len(self.enabled)))]
+        return {"op": op, "seed": int(rng.random() * _SEED_SCALE)}
+
+    def _run(self, x, params, rng):
+        out, info = self._ops[params["op"]]._run(x, params, rng)
+        return out, {"op": params["op"], **info}
+
+    def variants(self, x: str, num_aug: int = 9, rng: Any = None) -> List[str]:
+        """The paper's ``eda(sentence, num_aug)``: ``num_aug`` augmented copies of ``x``.
+
+        ``ceil``-ish like the reference: ``num_aug // 4 + 1`` sentences per enabled
+        operation, shuffled, the first ``num_aug`` kept (the original is not appended).
+        """
+        from ..keys import as_generator
+
+        check_text(x, "EDA.variants")
+        num_aug = check_int("num_aug", num_aug, low=1, owner="EDA.variants")
+        g = as_generator(rng)
+        out = []
+        per_op = num_aug // 4 + 1
+        for op in self.enabled:
+            for _ in range(per_op):
+                params = {"apply": True, "op": op, "seed": int(g.random() * _SEED_SCALE)}
+                out.append(self.apply(x, params))
+        order = g.permutation(len(out))
+        return [out[i] for i in order[:num_aug]]
+
+    def __repr__(self) -> str:
+        return (f"EDA(alpha_sr={self.alpha_sr}, alpha_ri={self.alpha_ri}, alpha_rs={self.alpha_rs}, "
+                f"p_rd={self.p_rd}, thesaurus={self.thesaurus!r}, stop_words={self.stop_words!r}, p={self.p})")
+
+    @classmethod
+    def _harness_examples(cls):
+        return cls._default_examples()
+
+    @classmethod
+    def _harness_bad_args(cls):
+        return [{"alpha_sr": 0, "alpha_ri": 0, "alpha_rs": 0, "p_rd": 0}, {"alpha_sr": 1.2}, {"p_rd": -0.5},
+                {"thesaurus": 5}]
