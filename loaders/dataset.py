@@ -431,8 +431,9 @@ class AugmentedDataset(_EpochMixin, torch.utils.data.Dataset):
             raise TypeError(f"{owner}: dataset is an IterableDataset ({type(dataset).__name__}); "
                             "use AugmentedIterableDataset for streams")
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+            hint = "; for a stream use AugmentedIterableDataset" if hasattr(dataset, "__iter__") else ""
             raise TypeError(f"{owner}: dataset must be map-style (have __len__ and __getitem__), got "
-                            f"{_short_repr(dataset)} ({type(dataset).__name__})")
+                            f"{_short_repr(dataset)} ({type(dataset).__name__}){hint}")
         self.dataset = dataset
         _common_init(self, transform, seed, input_key, target_key, transform_target, target_transform, knobs,
                      return_params, check_types, owner)
@@ -644,6 +645,9 @@ class AugmentedIterableDataset(_EpochMixin, IterableDataset):
             raise TypeError(f"{owner}: iterable is a one-shot iterator ({type(iterable).__name__}); pass a "
                             "re-iterable source (a list, or an object whose __iter__ starts a fresh pass) so that "
                             "every epoch and every worker can iterate it")
+        if type(iterable).__module__.split(".")[0] == "datasets" and hasattr(iterable, "n_shards"):
+            raise TypeError(f"{owner}: a datasets.IterableDataset shards itself across DataLoader workers, so "
+                            "sharding it again here would drop items; use loaders.hf.from_hf (HFIterableDataset)")
         self.iterable = iterable
         _common_init(self, transform, seed, input_key, target_key, transform_target, target_transform, knobs,
                      return_params, check_types, owner)

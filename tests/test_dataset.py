@@ -134,6 +134,8 @@ def test_tensor_dataset_and_hf_dataset():
     batch = ds.__getitems__([1, 0])
     assert batch[0]["label"].item() == 1
     assert torch.equal(batch[0]["x"], reference(AddNoise(), hf[1]["x"], 0, 0, 1))
+    with pytest.raises(TypeError, match="from_hf"):  # it shards itself: sharding again would drop items
+        AugmentedIterableDataset(hf.to_iterable_dataset())
 
 
 # -- indices ------------------------------------------------------------------

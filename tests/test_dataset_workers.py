@@ -184,3 +184,7 @@ def test_spawn_persistent_workers_match_and_see_set_epoch():
     got = _epochs(ds, loader, epochs=(0, 1, 0))
     assert deep_equal(got, ref)
     assert not deep_equal(got[0], got[1]) and deep_equal(got[0], got[2])
+    # non-persistent spawn worker, default BatchSampler (epoch read from shared memory in the worker)
+    loader = DataLoader(ds, batch_size=2, num_workers=1, multiprocessing_context="spawn")
+    plain_ref = _epochs(ds, DataLoader(ds, batch_size=2), epochs=(1,))
+    assert deep_equal(_epochs(ds, loader, epochs=(1,)), plain_ref)
