@@ -36,14 +36,14 @@ Clipping rule (documented contract):
 How strength maps to each transform (declared by the transform, see
 :class:`loaders.Transform`): ``strength_mode`` is one of
 
-=============  ===========================  ===========================================
-strength_mode  probability of applying      magnitude
-=============  ===========================  ===========================================
-``"p"``        ``p * s`` (the default)      as configured
-``"magnitude"`` ``p``                       scaled by ``s`` (0 = identity, 1 = as configured)
-``"both"``     ``p * s``                    scaled by ``s``
-``"none"``     ``p``                        as configured (strength ignored)
-=============  ===========================  ===========================================
+===============  =========================  ==================================================
+strength_mode    probability of applying    magnitude
+===============  =========================  ==================================================
+``"p"``          ``p * s`` (the default)    as configured
+``"magnitude"``  ``p``                      scaled by ``s`` (0 = identity, 1 = as configured)
+``"both"``       ``p * s``                  scaled by ``s``
+``"none"``       ``p``                      as configured (strength ignored)
+===============  =========================  ==================================================
 
 ``transform.effective_p(s)`` gives the probability; containers (``Compose``,
 ``RandomApply``, ``OneOf``) do not scale their own ``p`` and pass ``s`` on to
