@@ -504,9 +504,9 @@ class AugmentedDataset(_EpochMixin, torch.utils.data.Dataset):
     def loader(self, batch_size: int = 1, *, shuffle: bool = False, drop_last: bool = False, sampler: Any = None,
                generator: Optional[torch.Generator] = None, **dataloader_kwargs: Any) -> torch.utils.data.DataLoader:
         """A ``DataLoader`` driven by a :class:`KeyedBatchSampler`; other kwargs go to ``DataLoader``."""
-        for bad in ("batch_sampler", "batch_size", "shuffle", "drop_last", "sampler"):
-            if bad in dataloader_kwargs:  # pragma: no cover - shadowed by the named arguments
-                raise TypeError(f"AugmentedDataset.loader: {bad} is set by the keyed batch sampler")
+        if "batch_sampler" in dataloader_kwargs:
+            raise TypeError("AugmentedDataset.loader: batch_sampler is set here (a KeyedBatchSampler); "
+                            "use DataLoader(ds, batch_sampler=...) directly for another one")
         bs = self.batch_sampler(batch_size, shuffle=shuffle, drop_last=drop_last, sampler=sampler,
                                 generator=generator)
         return torch.utils.data.DataLoader(self, batch_sampler=bs, **dataloader_kwargs)
@@ -688,6 +688,20 @@ class AugmentedIterableDataset(_EpochMixin, IterableDataset):
             pos = list(range(unit * bs, unit * bs + len(chunk)))
             yield KeyedBatch([aug(s, p, epoch, seed, kn) for s, p in zip(chunk, pos)],
                              seed=seed, epoch=epoch, indices=pos, knobs=kn)
+
+    def __len__(self) -> int:
+        """Items (or batches, with ``batch_size``) this rank yields per epoch, over all its workers.
+
+        Raises ``TypeError`` when the source has no length (so ``len(loader)`` is unavailable).
+        """
+        try:
+            n = len(self.iterable)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: the source {type(self.iterable).__name__} has no len()") from None
+        if self.batch_size is not None:
+            n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        r, big_r = (self.rank, self.world_size) if self.world_size is not None else (0, 1)
+        return max(0, -(-(n - r) // big_r))
 
     def __repr__(self) -> str:
         extra = ""

@@ -343,6 +343,25 @@ def test_iterable_batch_mode_yields_keyed_batches():
     assert [b.indices for b in AugmentedIterableDataset(items, seed=0, batch_size=2, drop_last=True)] == [[0, 1], [2, 3]]
 
 
+@pytest.mark.parametrize("n", [0, 1, 5, 6, 7])
+@pytest.mark.parametrize("kw", [{}, {"batch_size": 2}, {"batch_size": 2, "drop_last": True}])
+def test_iterable_len_counts_what_each_rank_yields(n, kw):
+    items = list(range(n))
+    assert len(AugmentedIterableDataset(items, seed=0, **kw)) == len(list(AugmentedIterableDataset(items, seed=0, **kw)))
+    for r in range(3):
+        d = AugmentedIterableDataset(items, seed=0, rank=r, world_size=3, **kw)
+        assert len(d) == len(list(d))
+
+
+def test_iterable_len_of_unsized_source_is_a_type_error():
+    class Stream:
+        def __iter__(self):
+            return iter(range(3))
+
+    with pytest.raises(TypeError, match="has no len"):
+        len(AugmentedIterableDataset(Stream(), seed=0))
+
+
 @pytest.mark.parametrize("kwargs, exc", [
     ({"iterable": iter([1, 2])}, TypeError), ({"iterable": 3}, TypeError),
     ({"rank": 0}, ValueError), ({"rank": 2, "world_size": 2}, ValueError),
