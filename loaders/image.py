@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import numbers
 import random
@@ -44,6 +45,10 @@ except ImportError:  # pragma: no cover - Pillow is always installed with torchv
 __all__ = ["Cutout", "Albumentations", "cutout", "hole_boxes", "image_size"]
 
 Box = Tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open, already clipped
+
+#: torch dtypes that have a numpy equivalent (``Tensor.numpy()`` works on CPU).
+_NUMPY_TORCH_DTYPES = frozenset({torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                                 torch.float16, torch.float32, torch.float64})
 
 
 # ---------------------------------------------------------------------------
@@ -133,10 +138,19 @@ def _pil_range(mode: str) -> Optional[Tuple[int, int]]:
     return (0, 255)  # every other mode stores 8 bits per band (L, P, RGB, RGBA, LA, CMYK, YCbCr, HSV, ...)
 
 
-def _dtype_info(x: Any) -> Tuple[str, Optional[Tuple[float, float]], str]:
-    """``(kind, (lo, hi) or None, name)`` with kind 'f' (float), 'i' (integer) or 'b' (bool)."""
+def _dtype_key(x: Any) -> Tuple[str, Any]:
     if isinstance(x, torch.Tensor):
-        dt = x.dtype
+        return ("torch", x.dtype)
+    if isinstance(x, np.ndarray):
+        return ("numpy", x.dtype)
+    return ("pil", x.mode)
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype_info(key: Tuple[str, Any]) -> Tuple[str, Optional[Tuple[float, float]], str]:
+    """``(kind, (lo, hi) or None, name)`` with kind 'f' (float), 'i' (integer) or 'b' (bool)."""
+    lib, dt = key
+    if lib == "torch":
         if dt == torch.bool:
             return "b", (0, 1), str(dt)
         if dt.is_floating_point:
@@ -146,8 +160,7 @@ def _dtype_info(x: Any) -> Tuple[str, Optional[Tuple[float, float]], str]:
             raise TypeError(f"image tensor dtype {dt} is not supported (complex); use a real dtype")
         ii = torch.iinfo(dt)
         return "i", (ii.min, ii.max), str(dt)
-    if isinstance(x, np.ndarray):
-        dt = x.dtype
+    if lib == "numpy":
         if dt.kind == "b":
             return "b", (0, 1), str(dt)
         if dt.kind == "f":
@@ -157,20 +170,25 @@ def _dtype_info(x: Any) -> Tuple[str, Optional[Tuple[float, float]], str]:
             ii = np.iinfo(dt)
             return "i", (int(ii.min), int(ii.max)), str(dt)
         raise TypeError(f"image array dtype {dt} is not supported; use a real (bool, integer or float) dtype")
-    mode = x.mode
-    rng = _pil_range(mode)
-    return ("f" if rng is None else "i"), rng, f"PIL mode {mode!r}"
+    rng = _pil_range(dt)
+    return ("f" if rng is None else "i"), rng, f"PIL mode {dt!r}"
 
 
 def _check_fill(fill: Union[float, Tuple[float, ...]], x: Any, channels: int, owner: str) -> Tuple[float, ...]:
     """Validate ``fill`` against the image's dtype and channel count; return one value per channel."""
+    return _resolve_fill(fill, _dtype_key(x), channels, owner)
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolve_fill(fill: Union[float, Tuple[float, ...]], key: Tuple[str, Any], channels: int,
+                  owner: str) -> Tuple[float, ...]:
     values = tuple(fill) if isinstance(fill, tuple) else (fill,) * channels
     if len(values) not in (1, channels):
         raise ValueError(f"{owner}: fill has {len(values)} values but the image has {channels} channel(s); "
                          f"give one number or one per channel, got fill={fill!r}")
     if len(values) == 1:
         values = values * channels
-    kind, bounds, name = _dtype_info(x)
+    kind, bounds, name = _dtype_info(key)
     for v in values:
         if kind in "ib" and float(v) != int(v):
             raise ValueError(f"{owner}: fill={fill!r} is not integer-valued but the image dtype is {name}")
@@ -206,9 +224,29 @@ def cutout(x: Any, boxes: Sequence[Box], fill: Union[float, Sequence[float]] = 0
     uniform = all(v == values[0] for v in values)
     if isinstance(x, torch.Tensor):
         out = x.clone()
-        val: Any = values[0] if uniform else torch.tensor(values, dtype=x.dtype, device=x.device).view(c, 1, 1)
-        for y0, y1, x0, x1 in boxes:
-            out[..., y0:y1, x0:x1] = val
+        if out.device.type == "cpu" and not out.requires_grad and out.dtype in _NUMPY_TORCH_DTYPES:
+            # Fill through a zero-copy numpy view: several times faster than torch's
+            # strided slice assignment on small CPU images.
+            view = out.numpy()
+            if out.ndim == 3:
+                val = values[0] if uniform else np.asarray(values, dtype=view.dtype).reshape(c, 1, 1)
+                for y0, y1, x0, x1 in boxes:
+                    view[:, y0:y1, x0:x1] = val
+            else:
+                for y0, y1, x0, x1 in boxes:
+                    view[y0:y1, x0:x1] = values[0]
+            return out
+        if out.ndim == 3:
+            fill_t = None if uniform else torch.tensor(values, dtype=x.dtype, device=x.device).view(c, 1, 1)
+            for y0, y1, x0, x1 in boxes:
+                region = out[:, y0:y1, x0:x1]
+                if fill_t is None:
+                    region.fill_(values[0])
+                else:
+                    region.copy_(fill_t.expand_as(region))
+        else:
+            for y0, y1, x0, x1 in boxes:
+                out[y0:y1, x0:x1].fill_(values[0])
         return out
     if isinstance(x, np.ndarray):
         out = x.copy()

@@ -199,6 +199,26 @@ def test_only_the_boxes_change():
     assert out[:, 3, 4].tolist() == [1.0, 2.0, 3.0]
 
 
+@pytest.mark.parametrize("dtype,requires_grad", [(torch.bfloat16, False), (torch.float32, False),
+                                                  (torch.uint8, False), (torch.bfloat16, True),
+                                                  (torch.float32, True)])
+def test_tensor_fill_paths_agree(dtype, requires_grad):
+    """The numpy-view fast path and the torch path (bfloat16, autograd) give the same pixels."""
+    x = (torch.arange(3 * 7 * 9) % 200).to(dtype).view(3, 7, 9).requires_grad_(requires_grad)
+    boxes = [(1, 4, 2, 8), (5, 7, 0, 3)]
+    out = cutout(x, boxes, fill=(1, 2, 3))
+    ref = (torch.arange(3 * 7 * 9) % 200).double().view(3, 7, 9)
+    for y0, y1, x0, x1 in boxes:
+        ref[:, y0:y1, x0:x1] = torch.tensor([1.0, 2.0, 3.0]).view(3, 1, 1)
+    assert out.dtype == dtype and torch.equal(out.detach().double(), ref.to(dtype).double())
+    assert out.requires_grad == requires_grad
+    hw = cutout(x[0], boxes, fill=5)
+    ref_hw = (torch.arange(7 * 9) % 200).double().view(7, 9)
+    for y0, y1, x0, x1 in boxes:
+        ref_hw[y0:y1, x0:x1] = 5
+    assert torch.equal(hw.detach().double(), ref_hw.to(dtype).double())
+
+
 def test_read_only_input_works_and_is_untouched():
     x = np.zeros((8, 8, 3), np.uint8)
     x.flags.writeable = False
