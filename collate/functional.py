@@ -57,6 +57,8 @@ __all__ = [
     "one_hot",
     "soft_targets",
     "smooth_targets",
+    "mixed_one_hot",
+    "int_targets",
     "mix_targets",
     "mixup",
     "stack_mixup",
@@ -318,6 +320,64 @@ def soft_targets(
     return y
 
 
+def mixed_one_hot(
+    indices: Tensor,
+    num_classes: int,
+    perm: Optional[Sequence[int]] = None,
+    lam: LamLike = 1.0,
+    *,
+    label_smoothing: float = 0.0,
+    dtype: torch.dtype = torch.float32,
+) -> Tensor:
+    """Soft targets for int class indices, smoothed and mixed, built with two scatters.
+
+    Equals ``mix_targets(soft_targets(indices, K, label_smoothing=eps), perm, lam)``
+    (smoothing and mixing commute because rows sum to 1) without the one-hot
+    temporaries. ``indices`` must already be range-checked.
+
+    Example:
+        >>> mixed_one_hot(torch.tensor([0, 2]), 3, [1, 0], 0.75).tolist()
+        [[0.75, 0.0, 0.25], [0.25, 0.0, 0.75]]
+    """
+    idx = indices.long().view(-1, 1)
+    n = idx.shape[0]
+    y = torch.zeros((n, num_classes), dtype=dtype, device=idx.device)
+    if perm is None:
+        y.scatter_(1, idx, 1.0)
+    else:
+        if isinstance(lam, numbers.Real):
+            w = torch.full((n, 1), float(lam), dtype=dtype, device=idx.device)
+        else:
+            w = _lam_column(lam, y)
+        y.scatter_add_(1, idx, w)
+        perm_t = torch.as_tensor(list(perm), dtype=torch.long, device=idx.device)
+        y.scatter_add_(1, idx.index_select(0, perm_t), 1.0 - w)
+    if label_smoothing:
+        y.mul_(1.0 - label_smoothing).add_(label_smoothing / num_classes)
+    return y
+
+
+def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Optional[Tensor]:
+    """Range-checked ``(B,)`` long indices if ``targets`` are all int class indices, else ``None``.
+
+    Example:
+        >>> int_targets([1, 0], 2).tolist(), int_targets([[0.5, 0.5]], 2)
+        ([1, 0], None)
+    """
+    if isinstance(targets, Tensor):
+        if targets.ndim != 1 or targets.dtype.is_floating_point or targets.dtype.is_complex or targets.dtype == torch.bool:
+            return None
+        idx = targets
+    elif isinstance(targets, (list, tuple)) and len(targets) > 0 and all(
+            type(t) is int or (isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool))
+            for t in targets):
+        idx = torch.tensor([int(t) for t in targets], dtype=torch.long)
+    else:
+        return None
+    _check_indices(idx, num_classes, owner)
+    return idx
+
+
 def smooth_targets(y: Tensor, eps: float) -> Tensor:
     """Label smoothing on soft rows: ``y * (1 - eps) + eps / K`` (new tensor).
 
@@ -367,20 +427,40 @@ def _check_perm(perm: Sequence[int], n: int) -> List[int]:
     return p
 
 
+#: Samples smaller than this are mixed in chunks of stacked samples (few large
+#: C++ calls, cache-sized temporaries); larger ones row by row with no temporary.
+CHUNK_BYTES = 1 << 19
+
+
+def _nbytes(x: Tensor) -> int:
+    return x.numel() * x.element_size()
+
+
+def _buf_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float64 if dtype in (torch.int32, torch.int64, torch.float64) else torch.float32
+
+
 def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike) -> Tensor:
     """Fused stack + MixUp: ``out[i] = lam_i * inputs[i] + (1 - lam_i) * inputs[perm[i]]``.
 
     ``inputs`` is read-only (a list of samples, or the rows of a stacked batch
-    that is not ``out``); each output row is written once, so there is no
-    batch-sized temporary. Floats use ``torch.lerp`` (one rounding for
-    float16/bfloat16); integer dtypes go through one per-sample float buffer and
-    are rounded (ties to even), not truncated.
+    that is not ``out``); there is no batch-sized temporary. Large samples
+    (``>= CHUNK_BYTES``) are written row by row straight into ``out`` with
+    ``torch.lerp``; small ones are stacked in cache-sized chunks and mixed with one
+    ``lerp_`` per chunk. float16/bfloat16 are mixed in float32 and rounded once;
+    integer dtypes are mixed in float and rounded (ties to even), not truncated.
     """
     n = len(inputs)
     p = _check_perm(perm, n)
     lams = _lams(lam, n)
     dtype = out.dtype
-    if dtype in FLOAT_DTYPES:
+    if dtype not in FLOAT_DTYPES and dtype not in _INT_DTYPES:
+        raise TypeError(f"MixUp cannot mix inputs of dtype {dtype}; use a float or integer dtype")
+    nbytes = _nbytes(inputs[0])
+    chunk = max(1, CHUNK_BYTES // max(nbytes, 1))
+    if chunk > 1:
+        _mixup_chunked(out, inputs, p, lams, chunk)
+    elif dtype in FLOAT_DTYPES:
         for i in range(n):
             li = lams[i]
             if li == 1.0 or p[i] == i:
@@ -388,10 +468,8 @@ def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: 
             else:
                 # lerp(start, end, w) = start + w * (end - start): w = lam is the weight of inputs[i]
                 torch.lerp(inputs[p[i]], inputs[i], li, out=out[i])
-        return out
-    if dtype in _INT_DTYPES:
-        buf_dtype = torch.float64 if dtype in (torch.int32, torch.int64) else torch.float32
-        buf = torch.empty(inputs[0].shape, dtype=buf_dtype, device=out.device)
+    else:
+        buf = torch.empty(inputs[0].shape, dtype=_buf_dtype(dtype), device=out.device)
         for i in range(n):
             li = lams[i]
             if li == 1.0 or p[i] == i:
@@ -401,8 +479,34 @@ def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: 
             buf.add_(inputs[p[i]], alpha=1.0 - li)
             buf.round_()
             out[i].copy_(buf)
-        return out
-    raise TypeError(f"MixUp cannot mix inputs of dtype {dtype}; use a float or integer dtype")
+    return out
+
+
+def _mixup_chunked(out: Tensor, inputs: Sequence[Tensor], p: List[int], lams: List[float], chunk: int) -> None:
+    n = len(inputs)
+    dtype = out.dtype
+    direct = dtype in (torch.float32, torch.float64)
+    uniform = all(v == lams[0] for v in lams)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        o = out[a:b]
+        torch.stack(list(inputs[a:b]), 0, out=o)
+        if all(lams[i] == 1.0 or p[i] == i for i in range(a, b)):
+            continue
+        part = torch.stack([inputs[j] for j in p[a:b]], 0)
+        wdt = dtype if direct else _buf_dtype(dtype)
+        if uniform:
+            w: Union[float, Tensor] = 1.0 - lams[0]
+        else:
+            w = torch.tensor([1.0 - v for v in lams[a:b]], dtype=wdt, device=out.device).view(-1, *([1] * (o.ndim - 1)))
+        if direct:
+            o.lerp_(part, w)  # o + w * (part - o) = lam * o + (1 - lam) * part
+        else:
+            f = o.to(wdt)
+            f.lerp_(part.to(wdt), w)
+            if not dtype.is_floating_point:
+                f.round_()
+            o.copy_(f)
 
 
 def stack_mixup(inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike, *, out: Optional[Tensor] = None) -> Tensor:
@@ -497,25 +601,37 @@ def _boxes(boxes: Union[None, Box, Sequence[Optional[Box]]], n: int) -> List[Opt
 
 
 def cutmix_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int],
-                boxes: Union[None, Box, Sequence[Optional[Box]]]) -> Tensor:
+                boxes: Union[None, Box, Sequence[Optional[Box]]], *, out_is_stack: bool = True) -> Tensor:
     """Copy, for each ``i``, the box of ``inputs[perm[i]]`` into ``out[i]`` (only the box).
 
-    ``out`` must already hold the stacked inputs, and ``inputs`` must not alias
-    ``out`` (partners are read from the unmodified originals).
+    Partners are read from the unmodified ``inputs``, never from rows of ``out``
+    already written. When ``out_is_stack`` (``out[i]`` equals ``inputs[i]``
+    everywhere) and one box serves the whole batch, the partners' boxes are
+    gathered from ``out`` with one ``index_select`` before any is written.
     """
     n = len(inputs)
     p = _check_perm(perm, n)
-    for i, box in enumerate(_boxes(boxes, n)):
-        if box is None or box_area(box) == 0 or p[i] == i:
-            continue
-        idx = _box_index(box)
+    bxs = _boxes(boxes, n)
+    todo = [i for i, box in enumerate(bxs) if box is not None and box_area(box) > 0 and p[i] != i]
+    if not todo:
+        return out
+    if out_is_stack and len(set(bxs)) == 1 and len(todo) > 1:
+        view = out[_box_index(bxs[0])]
+        view.copy_(view.index_select(0, torch.as_tensor(p, dtype=torch.long, device=out.device)))
+        return out
+    for i in todo:
+        idx = _box_index(bxs[i])
         out[i][idx] = inputs[p[i]][idx]
     return out
 
 
 def stack_cutmix(inputs: Sequence[Tensor], perm: Sequence[int], boxes: Union[None, Box, Sequence[Optional[Box]]],
                  *, out: Optional[Tensor] = None) -> Tensor:
-    """Fused stack + CutMix: stack the samples, then copy only the boxes from their partners.
+    """Fused stack + CutMix: each output row is the sample with its partner's box copied in.
+
+    Large samples (``>= CHUNK_BYTES``) are copied row by row and the partner's
+    box is pasted while the row is still in cache; small ones are stacked in one
+    call and the boxes copied afterwards.
 
     Args:
         inputs: per-sample tensors (never modified).
@@ -529,8 +645,20 @@ def stack_cutmix(inputs: Sequence[Tensor], perm: Sequence[int], boxes: Union[Non
         >>> stack_cutmix(xs, [1, 0], (0, 1, 1, 3))[0, 0].tolist()
         [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    out = stack(inputs, out=out)
-    return cutmix_into(out, inputs, perm, boxes)
+    n = len(inputs)
+    if out is None:
+        out = empty_batch(inputs[0], n)
+    if _nbytes(inputs[0]) < CHUNK_BYTES:
+        torch.stack(list(inputs), 0, out=out)
+        return cutmix_into(out, inputs, perm, boxes)
+    p = _check_perm(perm, n)
+    for i, box in enumerate(_boxes(boxes, n)):
+        o = out[i]
+        o.copy_(inputs[i])
+        if box is not None and box_area(box) > 0 and p[i] != i:
+            idx = _box_index(box)
+            o[idx] = inputs[p[i]][idx]
+    return out
 
 
 def cutmix(x: Tensor, perm: Sequence[int], boxes: Union[None, Box, Sequence[Optional[Box]]]) -> Tensor:

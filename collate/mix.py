@@ -339,30 +339,44 @@ class _MixCollate:
     def _mix(self, rows: List[Tensor], stacked: Optional[Tensor], targets: Any, params: Dict[str, Any],
              owner: str) -> Tuple[Tensor, Tensor, List[bool]]:
         n = len(rows)
-        y = F.soft_targets(targets, self.num_classes, label_smoothing=self.label_smoothing,
-                           dtype=self.target_dtype, owner=owner)
-        if y.shape[0] != n:
-            raise ValueError(f"{owner}: got {y.shape[0]} targets for {n} inputs")
         perm = params["perm"]
         if self.per_sample:
             modes, lams, boxes = params["mode"], params["lam"], params["box"]
         else:
             modes, lams, boxes = [params["mode"]] * n, [params["lam"]] * n, [params["box"]] * n
-        mix_lams = [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)]
+        mixed = [m != "none" and lam < 1.0 and perm[i] != i for i, (m, lam) in enumerate(zip(modes, lams))]
+        lam_arg = lams if self.per_sample else lams[0]
+        # targets
+        idx = F.int_targets(targets, self.num_classes, owner=owner)
+        if idx is not None:
+            if idx.shape[0] != n:
+                raise ValueError(f"{owner}: got {idx.shape[0]} targets for {n} inputs")
+            y = F.mixed_one_hot(idx, self.num_classes, perm if any(mixed) else None, lam_arg,
+                                label_smoothing=self.label_smoothing, dtype=self.target_dtype)
+        else:
+            y = F.soft_targets(targets, self.num_classes, label_smoothing=self.label_smoothing,
+                               dtype=self.target_dtype, owner=owner)
+            if y.shape[0] != n:
+                raise ValueError(f"{owner}: got {y.shape[0]} targets for {n} inputs")
+            if any(mixed):
+                y = F.mix_targets(y, perm, lam_arg)
+        # inputs
         any_mix = any(m == "mixup" for m in modes)
         any_cut = any(m == "cutmix" for m in modes)
-        if any_mix and not (rows[0].dtype.is_floating_point or rows[0].dtype in F._INT_DTYPES):
-            raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {rows[0].dtype}; use float or integer inputs")
+        dtype = rows[0].dtype
+        if any_mix and not (dtype.is_floating_point or dtype in F._INT_DTYPES):
+            raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {dtype}; use float or integer inputs")
         out = F.empty_batch(rows[0], n)
+        cut_boxes = [b if m == "cutmix" else None for m, b in zip(modes, boxes)]
         if any_mix:
+            mix_lams = [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)]
             F.mixup_into(out, rows, perm, mix_lams if self.per_sample else mix_lams[0])
+            if any_cut:
+                F.cutmix_into(out, rows, perm, cut_boxes, out_is_stack=False)
+        elif any_cut:
+            F.stack_cutmix(rows, perm, cut_boxes if self.per_sample else cut_boxes[0], out=out)
         else:
             F.stack(rows, out=out)
-        if any_cut:
-            F.cutmix_into(out, rows, perm, [b if m == "cutmix" else None for m, b in zip(modes, boxes)])
-        mixed = [m != "none" and lam < 1.0 and perm[i] != i for i, (m, lam) in enumerate(zip(modes, lams))]
-        if any(mixed):
-            y = F.mix_targets(y, perm, lams if self.per_sample else lams[0])
         return out, y, mixed
 
 
