@@ -19,10 +19,14 @@ Three pieces:
 
 Tokenizers and forked workers: the Rust tokenizers deadlock (or print a warning
 and fall back to one thread) when a process forks after their thread pool was
-used. Importing this module, building an :class:`HFTextTransform` with a
-tokenizer, or a :class:`collate.TextCollate`, sets ``TOKENIZERS_PARALLELISM=false``
-unless the user has set the variable (``os.environ.setdefault``). Tokenization
-in the workers is per sample or per batch, so the thread pool brings nothing there.
+used (with ``TOKENIZERS_PARALLELISM=true``, tokenizers 0.23 hangs in the child).
+Two guards: importing this module, or building an :class:`HFTextTransform` with a
+tokenizer or a :class:`collate.TextCollate`, sets ``TOKENIZERS_PARALLELISM=false``
+unless the user has set the variable (``os.environ.setdefault``); and the first
+encode inside a DataLoader worker sets it to ``false`` in that worker process,
+whatever the user chose, so the child never touches the pool it inherited.
+Tokenization in the workers is per sample or per batch; the other workers are the
+parallelism there.
 
 Example:
     >>> tok = train_tokenizer(["the cat sat on the mat", "a dog ran"], vocab_size=60)
@@ -64,6 +68,24 @@ _SANE_MAX_LENGTH = 1_000_000
 
 def _no_fork_deadlock() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+_GUARDED_PID: Optional[int] = None
+
+
+def _worker_guard() -> None:
+    """In a DataLoader worker, turn the tokenizers thread pool off for this process.
+
+    A forked child whose parent used the pool with ``TOKENIZERS_PARALLELISM=true`` hangs on
+    its first parallel encode (the pool's threads do not survive the fork). tokenizers reads
+    the variable on every call, so setting it here, before the worker's first encode, is
+    enough; the main process keeps the user's setting.
+    """
+    global _GUARDED_PID
+    pid = os.getpid()
+    if _GUARDED_PID != pid and torch.utils.data.get_worker_info() is not None:
+        os.environ["TOKENIZERS_PARALLELISM"] = "false"
+        _GUARDED_PID = pid
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000, *, lowercase: bool = True,
@@ -227,6 +249,7 @@ class TokenizerAdapter:
             ``(input_ids, token_type_ids)`` as lists of int lists; ``token_type_ids``
             is None when the tokenizer does not produce them.
         """
+        _worker_guard()
         if self.kind == "raw":
             raw = self._raw_tokenizer()
             inputs = list(texts) if pairs is None else list(zip(texts, pairs))
