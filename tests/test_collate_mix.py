@@ -1,0 +1,406 @@
+"""MixUp / CutMix / MixUpOrCutMix collates: identities, structures, keys, workers, errors."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from collate import CutMix, MixUp, MixUpOrCutMix
+from collate import functional as F
+from collate.mix import DEFAULT_PAIR_REDUCE
+from loaders.keys import KeyedBatch
+
+ALL = [MixUp, CutMix, MixUpOrCutMix]
+
+
+def _samples(b, shape=(3, 6, 10), k=5, dtype=torch.float32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for i in range(b):
+        x = torch.randint(0, 256, shape, generator=g)
+        out.append((x.to(dtype) if not dtype.is_floating_point else (x / 255).to(dtype), (3 * i + 1) % k))
+    return out
+
+
+def _reference(samples, params, k, per_sample, eps=0.0):
+    """Rebuild the expected batch from the reported draw, with plain torch ops (float64)."""
+    xs = torch.stack([s[0] for s in samples]).double()
+    y = F.soft_targets([s[1] for s in samples], k, label_smoothing=eps, dtype=torch.float64)
+    n = len(samples)
+    perm = params["perm"]
+    modes = params["mode"] if per_sample else [params["mode"]] * n
+    lams = params["lam"] if per_sample else [params["lam"]] * n
+    boxes = params["box"] if per_sample else [params["box"]] * n
+    out = xs.clone()
+    for i in range(n):
+        if modes[i] == "mixup":
+            out[i] = lams[i] * xs[i] + (1 - lams[i]) * xs[perm[i]]
+        elif modes[i] == "cutmix":
+            idx = (Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2]))
+            out[i][idx] = xs[perm[i]][idx]
+    lam_t = torch.tensor(lams, dtype=torch.float64).view(-1, 1)
+    y_ref = lam_t * y + (1 - lam_t) * y[perm]
+    return out, y_ref
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_matches_reference_from_reported_draw(cls, per_sample):
+    k = 5
+    for b in (1, 2, 7):
+        samples = _samples(b, k=k)
+        for seed in range(6):
+            x, y, params = cls(k, per_sample=per_sample, seed=seed, return_params=True)(samples)
+            x_ref, y_ref = _reference(samples, params, k, per_sample)
+            torch.testing.assert_close(x.double(), x_ref, rtol=1e-6, atol=1e-6)
+            torch.testing.assert_close(y.double(), y_ref, rtol=1e-6, atol=1e-7)
+            assert x.dtype == torch.float32 and y.dtype == torch.float32 and y.shape == (b, k)
+            torch.testing.assert_close(y.sum(1), torch.ones(b))
+            assert sorted(params["perm"]) == list(range(b))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_cross_entropy_identity(cls):
+    """CE with the soft targets == lam * CE(pred, y_a) + (1 - lam) * CE(pred, y_b)."""
+    k, b = 6, 9
+    samples = _samples(b, k=k)
+    labels = torch.tensor([s[1] for s in samples])
+    pred = torch.randn(b, k, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    ce = nn.CrossEntropyLoss()
+    seen = set()
+    for seed in range(8):
+        _, y, params = cls(k, seed=seed, return_params=True, target_dtype=torch.float64)(samples)
+        lam, perm = params["lam"], params["perm"]
+        seen.add(params["mode"])
+        expected = lam * ce(pred, labels) + (1 - lam) * ce(pred, labels[perm])
+        torch.testing.assert_close(ce(pred, y), expected, rtol=1e-12, atol=1e-12)
+    assert "none" not in seen
+
+
+def test_cross_entropy_identity_per_sample():
+    k, b = 4, 6
+    samples = _samples(b, k=k)
+    labels = torch.tensor([s[1] for s in samples])
+    pred = torch.randn(b, k, dtype=torch.float64)
+    _, y, params = MixUpOrCutMix(k, per_sample=True, seed=3, return_params=True, target_dtype=torch.float64)(samples)
+    lam = torch.tensor(params["lam"], dtype=torch.float64)
+    ce = nn.CrossEntropyLoss(reduction="none")
+    expected = lam * ce(pred, labels) + (1 - lam) * ce(pred, labels[params["perm"]])
+    torch.testing.assert_close(ce(pred, y), expected, rtol=1e-12, atol=1e-12)
+    assert set(params["mode"]) == {"mixup", "cutmix"}
+
+
+@pytest.mark.parametrize("shape", [(3, 7, 19), (1, 40, 9)])
+def test_cutmix_non_square_axes_and_exact_area(shape):
+    # sample i is constant i: the number of cells that changed is the box area
+    b = 4
+    samples = [(torch.full(shape, float(i)), i) for i in range(b)]
+    H, W = shape[-2:]
+    for seed in range(10):
+        x, y, params = CutMix(b, seed=seed, return_params=True)(samples)
+        y0, y1, x0, x1 = params["box"]
+        assert 0 <= y0 <= y1 <= H and 0 <= x0 <= x1 <= W
+        for i, j in enumerate(params["perm"]):
+            changed = int((x[i] != i).sum()) // shape[0]
+            area = (y1 - y0) * (x1 - x0) if j != i else 0
+            assert changed == area
+            if j != i and area:
+                assert torch.all(x[i][:, y0:y1, x0:x1] == j)
+        assert params["lam"] == pytest.approx(1 - (y1 - y0) * (x1 - x0) / (H * W))
+
+
+def test_cutmix_1d_signals_and_spectrograms():
+    sig = [(torch.full((2, 100), float(i)), i) for i in range(3)]  # (C, T)
+    x, y, params = CutMix(3, seed=1, return_params=True)(sig)
+    t0, t1 = params["box"]
+    assert len(params["box"]) == 2 and x.shape == (3, 2, 100)
+    assert params["lam"] == pytest.approx(1 - (t1 - t0) / 100)
+    spec = [(torch.full((1, 16, 50), float(i)), i) for i in range(3)]  # (C, F, T)
+    x, y, params = CutMix(3, seed=1, return_params=True)(spec)
+    f0, f1, t0, t1 = params["box"]
+    assert f1 <= 16 and t1 <= 50 and params["lam"] == pytest.approx(1 - (f1 - f0) * (t1 - t0) / 800)
+    x, y, params = CutMix(3, seed=1, cut_dims=1, return_params=True)(spec)  # time segments of a spectrogram
+    assert len(params["box"]) == 2
+    mono = [(torch.zeros(100), 0), (torch.ones(100), 1)]
+    x, y, params = CutMix(2, seed=0, cut_dims=1, return_params=True)(mono)
+    assert x.shape == (2, 100)
+
+
+def test_batch_of_one_and_odd_batches():
+    (x0, _), = _samples(1)
+    for cls in ALL:
+        x, y = cls(5, seed=0)([(x0, 2)])
+        assert torch.equal(x[0], x0) and y.tolist() == [[0, 0, 1, 0, 0]]
+        x, y = cls(5, seed=0)(_samples(5))
+        assert x.shape[0] == 5 and y.shape == (5, 5)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_p_zero_gives_stack_and_one_hot(cls):
+    samples = _samples(6, k=4)
+    for per_sample in (False, True):
+        x, y, params = cls(4, p=0.0, per_sample=per_sample, label_smoothing=0.2, return_params=True)(samples)
+        assert torch.equal(x, torch.stack([s[0] for s in samples]))
+        ref = F.soft_targets([s[1] for s in samples], 4, label_smoothing=0.2)
+        torch.testing.assert_close(y, ref)
+        assert params["mode"] == "none" or set(params["mode"]) == {"none"}
+
+
+def test_switch_prob_extremes():
+    samples = _samples(4)
+    for seed in range(5):
+        assert MixUpOrCutMix(5, switch_prob=0.0, seed=seed, return_params=True)(samples)[2]["mode"] == "mixup"
+        assert MixUpOrCutMix(5, switch_prob=1.0, seed=seed, return_params=True)(samples)[2]["mode"] == "cutmix"
+
+
+def test_p_is_a_probability_per_batch_and_per_sample():
+    samples = _samples(8)
+    mixed = sum(MixUp(5, p=0.3, seed=s, return_params=True)(samples)[2]["mode"] == "mixup" for s in range(300))
+    assert 60 <= mixed <= 120  # Binomial(300, 0.3): mean 90, sd 7.9
+    modes = [m for s in range(40) for m in MixUp(5, p=0.3, per_sample=True, seed=s, return_params=True)(samples)[2]["mode"]]
+    assert 0.2 <= modes.count("mixup") / len(modes) <= 0.4
+
+
+def test_lambda_distribution_is_beta():
+    from scipy import stats
+
+    samples = _samples(2)
+    lams = [MixUp(5, alpha=0.4, seed=s, return_params=True)(samples)[2]["lam"] for s in range(400)]
+    assert stats.kstest(lams, stats.beta(0.4, 0.4).cdf).pvalue > 1e-3
+
+
+def test_soft_and_multi_hot_targets():
+    x = torch.zeros(2, 3, 3)
+    samples = [(x, torch.tensor([0.25, 0.75, 0.0])), (x + 1, [1, 0, 1]), (x + 2, 2)]
+    _, y, params = MixUp(3, seed=0, return_params=True)(samples)
+    rows = torch.tensor([[0.25, 0.75, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]])
+    lam, perm = params["lam"], params["perm"]
+    torch.testing.assert_close(y, lam * rows + (1 - lam) * rows[perm])
+
+
+def test_uint8_and_half_dtypes_kept():
+    for dtype in (torch.uint8, torch.float16, torch.bfloat16):
+        samples = _samples(5, dtype=dtype)
+        for cls in ALL:
+            x, y, params = cls(5, seed=1, per_sample=True, return_params=True)(samples)
+            assert x.dtype == dtype and y.dtype == torch.float32
+            x_ref, _ = _reference(samples, params, 5, True)
+            tol = {torch.uint8: 0.5 + 1e-6, torch.float16: 2e-3, torch.bfloat16: 1e-2}[dtype]
+            assert float((x.double() - x_ref).abs().max()) <= tol
+    x, _ = MixUp(5, seed=0, target_dtype=torch.float16)(_samples(3))
+    assert _ is not None
+
+
+def test_numpy_inputs():
+    samples = [(np.full((3, 4, 4), i, dtype=np.uint8), i) for i in range(3)]
+    x, y = MixUp(3, seed=0)(samples)
+    assert x.dtype == torch.uint8 and x.shape == (3, 3, 4, 4)
+
+
+# --------------------------------------------------------------------------- structures
+def test_dict_samples_default_keys_and_passthrough():
+    samples = [{"image": torch.rand(3, 4, 4), "label": i, "id": f"s{i}", "w": torch.tensor(float(i))} for i in range(3)]
+    out = MixUpOrCutMix(3, seed=0, return_params=True)(samples)
+    assert list(out) == ["image", "label", "id", "w", "mix_params"]
+    assert out["id"] == ["s0", "s1", "s2"] and out["w"].tolist() == [0.0, 1.0, 2.0]
+    assert out["label"].shape == (3, 3)
+
+
+def test_dict_key_rules():
+    samples = [{"x": torch.rand(2), "y": 0}, {"x": torch.rand(2), "y": 1}]
+    with pytest.raises(ValueError, match="cannot tell the input.*pass input_key="):
+        MixUp(2)(samples)
+    out = MixUp(2, input_key="x", target_key="y", seed=0)(samples)
+    assert out["y"].shape == (2, 2)
+    both = [{"image": torch.rand(2), "input": torch.rand(2), "label": 0}]
+    with pytest.raises(ValueError, match="several of"):
+        MixUp(2)(both)
+    with pytest.raises(ValueError, match="input_key='nope' is not a key of dict sample 0"):
+        MixUp(2, input_key="nope")(samples)
+    with pytest.raises(TypeError, match="use an int position for tuple samples"):
+        MixUp(2, input_key="image")([(torch.rand(2), 0)])
+
+
+def test_tuple_extra_fields_and_list_samples():
+    samples = [(torch.rand(2, 3), i, torch.tensor(i * 10)) for i in range(3)]
+    x, y, extra = MixUp(3, seed=0)(samples)
+    assert extra.tolist() == [0, 10, 20]
+    out = MixUp(3, seed=0)([list(s) for s in samples])
+    assert isinstance(out, list) and len(out) == 3
+    # target first, input second: the output keeps the positions, the draw is the same
+    y2, x2, e2 = MixUp(3, seed=0, input_key=1, target_key=0)([(s[1], s[0], s[2]) for s in samples])
+    assert torch.equal(x2, x) and torch.equal(y2, y) and torch.equal(e2, extra)
+
+
+def _pad_collate(samples):
+    """A tiny stand-in for collate.PadCollate: pads the last dim, returns (x, y, lengths)."""
+    t = max(s[0].shape[-1] for s in samples)
+    x = torch.zeros(len(samples), *samples[0][0].shape[:-1], t)
+    for i, s in enumerate(samples):
+        x[i, ..., : s[0].shape[-1]] = s[0]
+    return x, torch.tensor([s[1] for s in samples]), torch.tensor([s[0].shape[-1] for s in samples])
+
+
+def _pad_collate_dict(samples):
+    x, y, lengths = _pad_collate([(s["input"], s["target"]) for s in samples])
+    return {"input": x, "target": y, "lengths": lengths, "mask": torch.arange(x.shape[-1]) < lengths[:, None]}
+
+
+def test_base_collate_and_pair_reduce():
+    samples = [(torch.ones(1, n), i) for i, n in enumerate([3, 8, 5, 2])]
+    x, y, lengths, params = MixUp(4, seed=0, base_collate=_pad_collate, pair_reduce={2: "max"},
+                                  return_params=True)(samples)
+    raw = torch.tensor([3, 8, 5, 2])
+    perm = params["perm"]
+    assert lengths.tolist() == [max(raw[i], raw[j]) if j != i else raw[i] for i, j in enumerate(perm)]
+    ref = _pad_collate(samples)[0]
+    lam = params["lam"]
+    torch.testing.assert_close(x, lam * ref + (1 - lam) * ref[perm])
+    # without pair_reduce for the position, lengths pass through unchanged
+    _, _, lengths2 = MixUp(4, seed=0, base_collate=_pad_collate)(samples)
+    assert lengths2.tolist() == raw.tolist()
+    # dict output: lengths -> max and mask -> or by default
+    ds = [{"input": torch.ones(1, n), "target": i} for i, n in enumerate([3, 8, 5, 2])]
+    out = MixUp(4, seed=0, base_collate=_pad_collate_dict, return_params=True)(ds)
+    perm = out["mix_params"]["perm"]
+    assert out["lengths"].tolist() == [max(raw[i], raw[j]) for i, j in enumerate(perm)]
+    assert torch.equal(out["mask"], torch.arange(8) < out["lengths"][:, None])
+    assert DEFAULT_PAIR_REDUCE == {"lengths": "max", "mask": "or", "attention_mask": "or"}
+
+
+def test_base_collate_mix_pair_reduce_hint():
+    class Pad:
+        mix_pair_reduce = {2: "max"}
+
+        def __call__(self, samples):
+            return _pad_collate(samples)
+
+    samples = [(torch.ones(1, n), i) for i, n in enumerate([3, 8])]
+    _, _, lengths = MixUp(2, seed=0, base_collate=Pad(), p=1.0)(samples)
+    assert lengths.tolist() == [8, 8]
+
+
+# --------------------------------------------------------------------------- keys and workers
+def _keyed(samples, epoch=0, knobs=None, indices=None):
+    return KeyedBatch(samples, seed=11, epoch=epoch, indices=indices or list(range(len(samples))), knobs=knobs)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_keyed_batches_are_deterministic(cls):
+    samples = _samples(6)
+    kb = _keyed(samples)
+    a = cls(5, return_params=True)(kb)
+    b = pickle.loads(pickle.dumps(cls(5, return_params=True)))(kb)
+    assert a[2] == b[2] and torch.equal(a[0], b[0])
+    other_epoch = cls(5, return_params=True)(_keyed(samples, epoch=1))
+    assert other_epoch[2] != a[2]
+    salted = cls(5, seed=4, return_params=True)(kb)
+    assert salted[2] != a[2]
+
+
+def test_knob_strength_scales_p():
+    samples = _samples(4)
+    for knobs in ({"mix_strength": 0.0}, {"strength": 0.0}, {"strength": 1.0, "mix_strength": 0.0}):
+        for s in range(5):
+            assert MixUp(5, return_params=True)(_keyed(samples, epoch=s, knobs=knobs))[2]["mode"] == "none"
+    assert MixUp(5, return_params=True)(_keyed(samples, knobs={"mix_strength": 1.0, "strength": 0.0}))[2]["mode"] == "mixup"
+    with pytest.raises(ValueError, match="mix_strength knob"):
+        MixUp(5)(_keyed(samples, knobs={"mix_strength": 2.0}))
+
+
+class _Tiny(Dataset):
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, i):
+        return torch.full((2, 3), float(i)), i % 4
+
+
+def _draws(loader):
+    return [(round(p["lam"], 12), tuple(p["perm"])) for _, _, p in loader]
+
+
+def test_workers_draw_differently_with_plain_lists():
+    torch.manual_seed(0)
+    fn = MixUp(4, seed=0, return_params=True)
+    loader = DataLoader(_Tiny(), batch_size=4, num_workers=2, collate_fn=fn)
+    epoch1 = _draws(loader)
+    epoch2 = _draws(loader)
+    # batches 0, 2 come from worker 0 and 1, 3 from worker 1: the workers' first draws differ
+    assert epoch1[0] != epoch1[1]
+    assert len(set(epoch1)) == 4
+    assert epoch1 != epoch2  # non-persistent workers get new seeds every epoch
+    torch.manual_seed(0)
+    assert _draws(loader) == epoch1  # reproducible under torch.manual_seed
+    assert fn._rng is None  # the main-process object was never used to draw
+
+
+def test_main_process_generator_is_seeded_and_advances():
+    samples = _samples(4)
+    a, b = MixUp(5, seed=3, return_params=True), MixUp(5, seed=3, return_params=True)
+    d1 = [a(samples)[2] for _ in range(3)]
+    assert d1 == [b(samples)[2] for _ in range(3)]
+    assert d1[0] != d1[1]
+
+
+# --------------------------------------------------------------------------- no mutation, errors
+@pytest.mark.parametrize("cls", ALL)
+def test_samples_not_mutated(cls):
+    for dtype in (torch.float32, torch.uint8):
+        samples = _samples(5, dtype=dtype)
+        before = [(s[0].clone(), s[1]) for s in samples]
+        for per_sample in (False, True):
+            cls(5, seed=0, per_sample=per_sample)(samples)
+        assert all(torch.equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(samples, before))
+
+
+@pytest.mark.parametrize("batch,err,match", [
+    ([], ValueError, "empty batch"),
+    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 5), 1)], ValueError, r"sample 1 input has shape \(3, 4, 5\)"),
+    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4), 7)], ValueError, r"sample 1 target 7 is out of range"),
+    ([(torch.zeros(3, 4, 4), -1)], ValueError, r"sample 0 target -1"),
+    ([(torch.zeros(3, 4, 4), [0.5, 0.5])], ValueError, r"sample 0 soft target has width 2, expected num_classes=3"),
+    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4),)], ValueError, r"sample 1 is tuple of length 1"),
+    ([torch.zeros(3)], TypeError, r"sample 0 must be a tuple/list"),
+    ([("text", 0)], TypeError, r"sample 0 input must be a torch.Tensor"),
+])
+def test_bad_batches(batch, err, match):
+    with pytest.raises(err, match=match):
+        MixUpOrCutMix(3, seed=0)(batch)
+
+
+def test_cutmix_needs_enough_dims():
+    with pytest.raises(ValueError, match=r"CutMix needs inputs of shape \(C, T\).*got shape \(10,\)"):
+        CutMix(2, seed=0)([(torch.zeros(10), 0), (torch.zeros(10), 1)])
+    with pytest.raises(ValueError, match="cut_dims=2 needs inputs with at least 2 dims"):
+        CutMix(2, seed=0, cut_dims=2)([(torch.zeros(10), 0)])
+    x, y = MixUp(2, seed=0)([(torch.zeros(10), 0), (torch.ones(10), 1)])  # MixUp is fine with 1-D inputs
+    assert x.shape == (2, 10)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"num_classes": 0}, r"num_classes must be in \[1, inf\], got 0"),
+    ({"num_classes": 3, "alpha": 0.0}, r"alpha must be in \(0.0, inf\], got 0.0"),
+    ({"num_classes": 3, "p": 1.2}, r"p must be in \[0.0, 1.0\], got 1.2"),
+    ({"num_classes": 3, "label_smoothing": -0.1}, "label_smoothing"),
+])
+def test_argument_messages(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        MixUp(**kwargs)
+    with pytest.raises(ValueError, match=r"switch_prob must be in \[0.0, 1.0\], got 2.0"):
+        MixUpOrCutMix(3, switch_prob=2.0)
+    with pytest.raises(ValueError, match=r"cutmix_alpha must be in \(0.0, inf\], got -1.0"):
+        MixUpOrCutMix(3, cutmix_alpha=-1.0)
+
+
+def test_repr_and_pickle():
+    fn = MixUpOrCutMix(10, p=0.5, seed=3)
+    assert repr(fn).startswith("MixUpOrCutMix(num_classes=10, mixup_alpha=0.8, cutmix_alpha=1.0, switch_prob=0.5, p=0.5")
+    fn(_samples(2))  # creates the process-local generator
+    clone = pickle.loads(pickle.dumps(fn))
+    assert clone._rng is None and repr(clone) == repr(fn)
