@@ -225,13 +225,13 @@ _FORK_SCRIPT = textwrap.dedent("""
     from loaders.hf import train_tokenizer, from_hf
     from collate import TextCollate
     import datasets
-    corpus = [f"sentence number {{i}} about topic {{i % 7}} and more words" for i in range(20000)]
+    corpus = [f"sentence number {{i}} about topic {{i % 7}} and more words" for i in range(2000)]
     tok = train_tokenizer(corpus[:500], vocab_size=300)
     tok(corpus)                                   # the parent uses the tokenizer (and its thread pool)
     if {control}:                                 # a bare fork that encodes: the hazard itself
         pid = os.fork()
         if pid == 0:
-            tok(corpus[:20000]); os._exit(0)
+            tok(corpus); os._exit(0)
         for _ in range(40):
             time.sleep(0.1)
             if os.waitpid(pid, os.WNOHANG)[0]:
