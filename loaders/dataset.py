@@ -50,6 +50,7 @@ import torch
 from torch.utils.data import IterableDataset, Sampler, get_worker_info
 
 from ._validate import check_int, check_seed
+from ._fastkeys import BatchGenerators
 from .keys import KeyedBatch, SharedValue, sample_rng
 from .transform import AugmentationError, Compose, Transform
 
@@ -65,6 +66,9 @@ __all__ = [
 #: per-sample stream is ``keys.SAMPLE_STREAM`` = 0, collates use 1).
 SHUFFLE_STREAM = 2
 _AUTO = "auto"
+#: Batches at least this long derive their per-sample generators in one vectorised pass
+#: (``loaders._fastkeys``, bit-identical to ``sample_rng``); shorter ones call ``sample_rng``.
+_BATCHED_KEYS_MIN = 16
 
 
 class TransformOutputError(AugmentationError, TypeError):
@@ -231,13 +235,26 @@ class _Augmenter:
                 "a transform must return the same kind of object (tensor/ndarray/PIL, str, ...)"
                 + ("" if x_out is None else "; pass check_types=False to allow it"))
 
-    def __call__(self, sample: Any, index: int, epoch: int, seed: int, knobs: Mapping[str, float]) -> Any:
+    def batch(self, samples: Sequence[Any], idx: List[int], epoch: int, seed: int,
+              knobs: Mapping[str, float]) -> List[Any]:
+        """Augment a batch; long batches derive their generators in one vectorised pass."""
+        if len(idx) < _BATCHED_KEYS_MIN or (self.transform is None and self.target_transform is None):
+            return [self(s, i, epoch, seed, knobs) for s, i in zip(samples, idx)]
+        gens = BatchGenerators(seed, epoch, idx)
+        get = gens.get
+        return [self(s, i, epoch, seed, knobs, get(j)) for j, (s, i) in enumerate(zip(samples, idx))]
+
+    def __call__(self, sample: Any, index: int, epoch: int, seed: int, knobs: Mapping[str, float],
+                 rng: Optional[np.random.Generator] = None) -> Any:
+        """Augment one sample; ``rng`` (if given) must be ``sample_rng(seed, epoch, index)``."""
         t, tt = self.transform, self.target_transform
         k = self._fast_pos
         if k is not None and type(sample) is tuple and -len(sample) <= k < len(sample):
             x = sample[k]
+            if rng is None:
+                rng = sample_rng(seed, epoch, index)
             try:
-                y = t.apply(x, t.sample(sample_rng(seed, epoch, index), strength=knobs.get("strength", 1.0)))
+                y = t.apply(x, t.sample(rng, strength=knobs.get("strength", 1.0)))
             except AugmentationError:
                 raise
             except Exception as e:
@@ -255,7 +272,8 @@ class _Augmenter:
                             "is no separate target to transform; use (input, target) tuples or dicts")
         inputs = [(k, self._get(sample, k, index, owner)) for k in keys]
         target = self._get(sample, self.target_key, index, owner) if tt is not None else None
-        rng = sample_rng(seed, epoch, index)
+        if rng is None:
+            rng = sample_rng(seed, epoch, index)
         strength = knobs.get("strength", 1.0)
         params = tparams = None
         out = sample
@@ -470,9 +488,8 @@ class AugmentedDataset(_EpochMixin, torch.utils.data.Dataset):
                                  f"for {len(idx)} indices")
         else:
             samples = [base[i] for i in idx]
-        aug, seed = self._augment, self.seed
-        out = [aug(s, i, epoch, seed, knobs) for s, i in zip(samples, idx)]
-        return KeyedBatch(out, seed=seed, epoch=epoch, indices=idx, knobs=knobs)
+        out = self._augment.batch(samples, idx, epoch, self.seed, knobs)
+        return KeyedBatch(out, seed=self.seed, epoch=epoch, indices=idx, knobs=knobs)
 
     def params(self, index: int, epoch: Optional[int] = None, strength: Optional[float] = None) -> Dict[str, Any]:
         """Recompute the draw of sample ``index`` in ``epoch`` (default: the current one) without loading it.
@@ -686,8 +703,7 @@ class AugmentedIterableDataset(_EpochMixin, IterableDataset):
                 continue
             kn = _read_knobs(knobs)
             pos = list(range(unit * bs, unit * bs + len(chunk)))
-            yield KeyedBatch([aug(s, p, epoch, seed, kn) for s, p in zip(chunk, pos)],
-                             seed=seed, epoch=epoch, indices=pos, knobs=kn)
+            yield KeyedBatch(aug.batch(chunk, pos, epoch, seed, kn), seed=seed, epoch=epoch, indices=pos, knobs=kn)
 
     def __len__(self) -> int:
         """Items (or batches, with ``batch_size``) this rank yields per epoch, over all its workers.
