@@ -47,7 +47,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))  # run from a fresh clone without installing
 sys.path.insert(0, str(_HERE))  # the demo's data and model
 
-from demo import NUM_CLASSES, load_digits_uint8, make_model, to_input  # noqa: E402
+from demo import NUM_CLASSES, Digits, accuracy, load_digits_uint8, make_model, to_input  # noqa: E402
 
 from collate import MixUpOrCutMix  # noqa: E402
 from loaders import AugmentedDataset, Compose, Transform  # noqa: E402
@@ -90,13 +90,7 @@ def small_subset(train, per_class: int, seed: int):
     labels = train.labels.numpy()
     idx = np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False)
                           for c in range(NUM_CLASSES)])
-    return type(train)(train.images[idx], train.labels[idx])
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, data) -> float:
-    model.eval()
-    return float((model(to_input(data.images)).argmax(1) == data.labels).float().mean())
+    return Digits(train.images[idx], train.labels[idx])
 
 
 def train_run(name, train, val, *, policy_args, initial, epochs, batch_size, workers, seed, lr):

@@ -169,6 +169,14 @@ def test_overfit_policy_missing_and_wrong_signals():
     assert issubclass(MissingSignalError, ValueError)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_overfit_policy_gan_signal_on_cuda():
+    logits = torch.tensor([2.0, -1.0, 0.5, 3.0, 1.0], device="cuda")  # mean sign 0.6 == target: no move
+    pol = OverfitPolicy.for_gan(AdaptiveStrength(0.5), ada_kimg=1.0, interval=1)
+    assert pol.step(d_real=logits) == 0.5
+    assert pol.step(d_real=logits.abs()) == pytest.approx(0.505)
+
+
 @pytest.mark.parametrize("kwargs", [
     {"signal": "gap", "target": 0.1, "ada_kimg": 1},
     {"signal": "acc_gap", "target": 0.1, "ada_kimg": 0},
@@ -412,17 +420,17 @@ def _update(step):
 
 
 def _keyed_run(ctx):
-    """Three epochs with updates after every batch; returns what each batch received and the records."""
+    """Two epochs with updates after every batch; returns what each batch received and the records."""
     from loaders import AugmentedDataset
 
     s = AdaptiveStrength(0.0)
-    ds = AugmentedDataset(_data(40), _Probe(), seed=5, knobs={"strength": s})
+    ds = AugmentedDataset(_data(36), _Probe(), seed=5, knobs={"strength": s})
     rec = KnobRecorder(ds.batch_sampler(_BATCH, shuffle=True))
     loader = DataLoader(ds, batch_sampler=rec, num_workers=_WORKERS, persistent_workers=True,
                         prefetch_factor=_PREFETCH, multiprocessing_context=ctx, collate_fn=WithKnobs())
     applied, carried, set_after = [], [], []
     step = 0
-    for epoch in range(3):
+    for epoch in range(2):
         ds.set_epoch(epoch)
         epoch_applied, epoch_set = [], []
         for (x, idx), knobs in loader:
@@ -517,7 +525,8 @@ def test_example_quick(tmp_path, capsys):
     threads = torch.get_num_threads()
     try:
         spec.loader.exec_module(mod)
-        assert mod.main(["--quick", "--out", str(tmp_path)]) == 0
+        # target gap -0.5: the gap is always above it, so the policy raises strength every epoch
+        assert mod.main(["--quick", "--target", "-0.5", "--out", str(tmp_path)]) == 0
     finally:
         torch.set_num_threads(threads)
     out = capsys.readouterr().out
@@ -533,5 +542,6 @@ def test_example_quick(tmp_path, capsys):
     # dispatch to the value the policy wrote after epoch e - 1 (epoch 0: the initial 0.0)
     expected = [0.0] + [state["value"] for state in ada["policy"][:-1]]
     assert ada["batch_strength"] == [v for v in expected for _ in range(per_epoch)]
+    assert expected == pytest.approx([0.0, 0.1, 0.2])  # +100 samples / (1.0 kimg * 1000) per epoch
     for r in runs.values():
         assert 0.0 <= r["final_val_acc"] <= 1.0 and len(r["val_acc"]) == res["epochs"]
