@@ -71,12 +71,13 @@ def philox_keys(seed: int, epoch: int, indices: Sequence[int], stream: int = SAM
     if idx.size == 0 or int(idx.min()) < 0 or int(idx.max()) > _M32:
         return None
     b = idx.size
-    cols = [np.full(b, w, _U32) for w in _words(int(seed)) + _words(int(epoch))]
+    # Constant words are (1,)-shaped and broadcast against the index column.
+    cols = [np.array([w], _U32) for w in _words(int(seed)) + _words(int(epoch))]
     cols.append(idx.astype(_U32))
-    cols.extend(np.full(b, w, _U32) for w in _words(int(stream)))
+    cols.extend(np.array([w], _U32) for w in _words(int(stream)))
     pool, hc = [], _INIT_A
     for i in range(_POOL):
-        v, hc = _hashmix(cols[i] if i < len(cols) else np.zeros(b, _U32), hc)
+        v, hc = _hashmix(cols[i] if i < len(cols) else np.zeros(1, _U32), hc)
         pool.append(v)
     for s in range(_POOL):
         for d in range(_POOL):
@@ -90,7 +91,7 @@ def philox_keys(seed: int, epoch: int, indices: Sequence[int], stream: int = SAM
     out = np.empty((b, _POOL), _U32)
     hc = _INIT_B
     for i in range(_POOL):
-        v = pool[i] ^ _U32(hc)
+        v = np.broadcast_to(pool[i], (b,)) ^ _U32(hc)
         hc = (hc * _MULT_B) & _M32
         v = v * _U32(hc)
         v ^= v >> _SHIFT
@@ -127,15 +128,19 @@ class BatchGenerators:
 
     def __init__(self, seed: int, epoch: int, indices: Sequence[int]) -> None:
         self.seed, self.epoch, self.indices = seed, epoch, indices
-        self._keys = philox_keys(seed, epoch, indices) if fast_keys_ok() else None
-        if self._keys is not None:
-            self._bg = np.random.Philox(key=0)
+        keys = philox_keys(seed, epoch, indices) if fast_keys_ok() else None
+        self._keys = None if keys is None else list(keys)
+        if keys is not None:
+            self._bg = np.random.Philox(0)  # its state is overwritten by get()
             self._gen = np.random.Generator(self._bg)
+            z = self._ZERO  # the setter copies the arrays into the C state, so sharing them is safe
+            self._inner = {"counter": z, "key": keys[0]}
+            self._state = {"bit_generator": "Philox", "state": self._inner, "buffer": z, "buffer_pos": 4,
+                           "has_uint32": 0, "uinteger": 0}
 
     def get(self, j: int) -> np.random.Generator:
         if self._keys is None:
             return sample_rng(self.seed, self.epoch, self.indices[j])
-        z = self._ZERO
-        self._bg.state = {"bit_generator": "Philox", "state": {"counter": z, "key": self._keys[j]},
-                          "buffer": z, "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
+        self._inner["key"] = self._keys[j]
+        self._bg.state = self._state
         return self._gen
