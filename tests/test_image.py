@@ -470,3 +470,24 @@ def test_dataset_array_is_byte_identical_after_an_epoch_of_cutout_in_two_workers
     # control: an in-place transform is caught by the same check
     _run_epoch_in_two_workers(images, Lambda(_zero_in_place))
     assert not torch.equal(store, before)
+
+
+def test_albumentations_in_dataloader_workers_matches_in_process():
+    """Keyed by the sample: 0 and 2 workers give bit-identical batches (fork)."""
+    from loaders import AugmentedDataset
+
+    rng = _rng(8)
+    data = [(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8), i % 3) for i in range(16)]
+    pipe = A.Compose([A.HorizontalFlip(p=0.5), A.Affine(rotate=(-20, 20), p=0.7),
+                      A.CoarseDropout(hole_height_range=(2, 5), hole_width_range=(2, 5), p=0.5)])
+    ds = AugmentedDataset(data, Albumentations(pipe, to_tensor=True), seed=3)
+
+    def batches(workers):
+        ds.set_epoch(1)
+        loader = torch.utils.data.DataLoader(ds, batch_size=4, num_workers=workers,
+                                             multiprocessing_context="fork" if workers else None)
+        return [xb for xb, _ in loader]
+
+    a, b = batches(0), batches(2)
+    assert all(torch.equal(x, y) for x, y in zip(a, b)) and len(a) == len(b) == 4
+    assert a[0].shape == (4, 3, 12, 12) and a[0].dtype == torch.uint8
