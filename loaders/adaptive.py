@@ -293,8 +293,9 @@ def _check_target(strength: Any, owner: str) -> Any:
 class _Policy:
     """Shared machinery: the value it drives, clipping, state and signal checks.
 
-    A policy owns the value it writes: it starts from ``strength.value`` and,
-    on every ``step``, writes its clipped value to ``strength``. Restoring a
+    A policy owns the value it writes: it starts from ``strength.value``
+    (clipped to its range, and written back), and on every ``step`` writes its
+    clipped value to ``strength``. Restoring a
     policy's state also writes the value into its strength.
     """
 
@@ -308,6 +309,7 @@ class _Policy:
         if self.min_strength > self.max_strength:
             raise ValueError(f"{owner}: min_strength ({min_strength}) must be <= max_strength ({max_strength})")
         self.value = clip_strength(float(strength.value), self.min_strength, self.max_strength)
+        strength.set(self.value)  # the knob starts inside the policy's range
         self.num_steps = 0
 
     def _write(self, value: float) -> float:

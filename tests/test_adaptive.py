@@ -264,6 +264,12 @@ def test_plateau_matches_reduce_lr_on_plateau(mode, threshold_mode, patience, co
     assert pol.value == pytest.approx(0.01 * len(ours))
 
 
+def test_policy_starts_knob_inside_its_range():
+    s = AdaptiveStrength(0.0)
+    pol = PlateauPolicy(s, min_strength=0.2, max_strength=0.6)
+    assert pol.value == 0.2 and s.get() == 0.2
+
+
 def test_plateau_max_and_missing():
     pol = PlateauPolicy(AdaptiveStrength(0.9), patience=0, step_size=0.3, max_strength=1.0)
     pol.step(metric=0.5)
