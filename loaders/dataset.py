@@ -602,6 +602,10 @@ class KeyedBatchSampler(Sampler):
                 return
             yield KeyedBatch(chunk, seed=seed, epoch=epoch, indices=chunk, knobs=_read_knobs(knobs))
 
+    def set_epoch(self, epoch: int) -> None:
+        """Same as ``dataset.set_epoch(epoch)`` (for training loops that call it on the sampler)."""
+        self.dataset.set_epoch(epoch)
+
     def __len__(self) -> int:
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

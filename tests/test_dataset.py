@@ -264,6 +264,9 @@ def test_batch_sampler_keys_lengths_and_reproducible_shuffle():
     ds.set_epoch(1)
     e1 = [list(b) for b in sh]
     assert e1 != e0 and sorted(sum(e1, [])) == list(range(10)) and next(iter(sh)).epoch == 1
+    sh.set_epoch(0)  # forwards to the dataset (frameworks call set_epoch on samplers)
+    assert ds.epoch == 0 and [list(b) for b in sh] == e0
+    ds.set_epoch(1)
     ds2 = AugmentedDataset(RangeDataset(10), seed=4)
     ds2.set_epoch(1)
     assert [list(b) for b in KeyedBatchSampler(ds2, 4, shuffle=True)] != e1  # depends on the seed
