@@ -157,7 +157,7 @@ class RandomDeletion(_WordOp):
 
     Example:
         >>> RandomDeletion(p_word=1.0)("Keep exactly one word", rng=0)
-        'Keep'
+        'exactly'
     """
 
     def __init__(self, p_word: float = 0.1, p: float = 1.0) -> None:
@@ -314,7 +314,7 @@ class SentenceShuffle(_TextTransform):
 
     Example:
         >>> SentenceShuffle()("One. Two. Three.", rng=1)
-        'Three. One. Two.'
+        'Two. One. Three.'
     """
 
     def __init__(self, p: float = 1.0) -> None:

@@ -1,0 +1,291 @@
+#!/usr/bin/env python
+"""Sentences per second for each text operation, side by side with nlpaug and EDA's reference code.
+
+Peers, measured in the same process on the same sentences, interleaved round by round:
+
+* nlpaug ``RandomWordAug(action="swap"|"delete"|"crop", aug_p=0.1)``;
+* nlpaug ``SynonymAug`` (WordNet): it needs the ``nltk`` package, NLTK's
+  ``wordnet`` corpus *and* NLTK's averaged-perceptron POS tagger, and calls
+  ``nltk.download`` when they are missing. Where ``nltk`` is not installed
+  (this project's tested set) the row says so instead of timing it;
+* the EDA reference definitions (``eda.py`` of Wei and Zou, reimplemented
+  below with a local ``random.Random``: ``get_only_chars`` + the operation +
+  ``" ".join``), fed with the same WordNet synonyms (the shipped table: raw
+  synonyms of the word, all parts of speech, as ``wordnet.synsets(word)`` gives).
+
+Ours is timed as ``t(sentence, rng=generator)``: the keyed draw (``sample``)
+plus ``apply``. The key's own generator (``sample_rng``, the dataset's cost,
+the same for every transform) is not included. Timings on a shared machine are
+noisy: compare ratios from the same run.
+
+Usage::
+
+    python benchmarks/bench_text.py            # full run
+    python benchmarks/bench_text.py --quick    # a few seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import numpy as np  # noqa: E402
+
+from loaders.text import (EDA, RandomDeletion, RandomInsertion, RandomSwap, SentenceShuffle,  # noqa: E402
+                          SynonymReplacement, WordShuffle, default_thesaurus)
+
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog, and then it runs away into the dark forest.",
+    "I don't think the committee will approve the new budget before the end of the year.",
+    "She quickly wrote a long letter to her old friend who lives in a small village near Paris.",
+    "Researchers found that the drug reduced symptoms in most patients after only two weeks.",
+    "The movie was surprisingly good, although the ending felt rushed and a little confusing.",
+    "Our team built a simple model that predicts house prices from the size and location.",
+    "After the storm, volunteers cleaned the beach and collected hundreds of plastic bottles.",
+    "He bought three apples, two oranges and a loaf of bread at the market this morning.",
+    "The children played happily in the garden while their parents prepared a large dinner.",
+    "Despite heavy traffic, the bus arrived at the station exactly on time for once.",
+    "This phone has a bright screen, a fast processor and a battery that lasts all day.",
+    "The old bridge was closed because engineers discovered deep cracks in its supports.",
+    "Many students prefer studying late at night when the library is quiet and empty.",
+    "The company announced record profits, but its shares fell sharply the next day.",
+    "We walked along the river and watched the boats slowly drift toward the harbor.",
+    "Good teachers explain difficult ideas clearly and encourage students to ask questions.",
+]
+
+# ---------------------------------------------------------------------------
+# EDA reference definitions (jasonwei20/eda_nlp, code/eda.py), with a local RNG.
+# ---------------------------------------------------------------------------
+from loaders.text.ops import EDA_STOP_WORDS as _STOP  # noqa: E402
+
+_TH = default_thesaurus()
+
+
+def ref_get_only_chars(line):
+    line = line.replace("\u2019", "").replace("'", "").replace("-", " ").replace("\t", " ").replace("\n", " ")
+    line = line.lower()
+    clean = "".join(c if c in "qwertyuiopasdfghjklzxcvbnm " else " " for c in line)
+    clean = re.sub(" +", " ", clean)
+    return clean[1:] if clean[:1] == " " else clean
+
+
+def ref_get_synonyms(word):
+    synonyms = set()
+    for s in _TH.synonyms(word):
+        s = s.replace("_", " ").replace("-", " ").lower()
+        synonyms.add("".join(c for c in s if c in " qwertyuiopasdfghjklzxcvbnm"))
+    synonyms.discard(word)
+    return list(synonyms)
+
+
+def ref_synonym_replacement(words, n, rnd):
+    new_words = words.copy()
+    random_word_list = list(set(w for w in words if w not in _STOP))
+    rnd.shuffle(random_word_list)
+    num_replaced = 0
+    for random_word in random_word_list:
+        synonyms = ref_get_synonyms(random_word)
+        if len(synonyms) >= 1:
+            synonym = rnd.choice(list(synonyms))
+            new_words = [synonym if w == random_word else w for w in new_words]
+            num_replaced += 1
+        if num_replaced >= n:
+            break
+    return " ".join(new_words).split(" ")
+
+
+def ref_random_deletion(words, p, rnd):
+    if len(words) == 1:
+        return words
+    new_words = [w for w in words if rnd.uniform(0, 1) > p]
+    if not new_words:
+        return [words[rnd.randint(0, len(words) - 1)]]
+    return new_words
+
+
+def ref_swap_word(new_words, rnd):
+    i = rnd.randint(0, len(new_words) - 1)
+    j, counter = i, 0
+    while j == i:
+        j = rnd.randint(0, len(new_words) - 1)
+        counter += 1
+        if counter > 3:
+            return new_words
+    new_words[i], new_words[j] = new_words[j], new_words[i]
+    return new_words
+
+
+def ref_random_swap(words, n, rnd):
+    new_words = words.copy()
+    for _ in range(n):
+        new_words = ref_swap_word(new_words, rnd)
+    return new_words
+
+
+def ref_add_word(new_words, rnd):
+    synonyms, counter = [], 0
+    while len(synonyms) < 1:
+        synonyms = ref_get_synonyms(new_words[rnd.randint(0, len(new_words) - 1)])
+        counter += 1
+        if counter >= 10:
+            return
+    new_words.insert(rnd.randint(0, len(new_words) - 1), synonyms[0])
+
+
+def ref_random_insertion(words, n, rnd):
+    new_words = words.copy()
+    for _ in range(n):
+        ref_add_word(new_words, rnd)
+    return new_words
+
+
+def _ref(op, alpha=0.1):
+    rnd = random.Random(0)
+
+    def run(sentence):
+        words = [w for w in ref_get_only_chars(sentence).split(" ") if w != ""]
+        n = max(1, int(alpha * len(words)))
+        if op == "sr":
+            out = ref_synonym_replacement(words, n, rnd)
+        elif op == "ri":
+            out = ref_random_insertion(words, n, rnd)
+        elif op == "rs":
+            out = ref_random_swap(words, n, rnd)
+        else:
+            out = ref_random_deletion(words, alpha, rnd)
+        return " ".join(out)
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+# nlpaug peers
+# ---------------------------------------------------------------------------
+def _nlpaug(action):
+    try:
+        import nlpaug.augmenter.word as naw
+    except Exception as e:  # pragma: no cover - optional peer
+        return None, f"nlpaug not importable: {type(e).__name__}: {e}"
+    if action == "synonym":
+        try:
+            import nltk  # noqa: F401
+        except ImportError:
+            return None, ("nlpaug SynonymAug needs the nltk package (not in the tested set); with nltk it also "
+                          "needs NLTK's wordnet corpus and averaged-perceptron tagger data and calls "
+                          "nltk.download when they are missing, so it cannot run offline here")
+        try:
+            nltk.data.find("corpora/wordnet")
+            nltk.data.find("taggers/averaged_perceptron_tagger_eng")
+        except LookupError:
+            return None, ("nltk is installed but its wordnet corpus or averaged_perceptron_tagger_eng data is "
+                          "not; nlpaug would try to download them, so SynonymAug is skipped (offline)")
+        aug = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
+    else:
+        aug = naw.RandomWordAug(action=action, aug_p=0.1)
+    return (lambda s: aug.augment(s)), None
+
+
+def _ours(t):
+    g = np.random.default_rng(0)
+    return lambda s: t(s, rng=g)
+
+
+def _time_once(fn, sentences, reps):
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        for s in sentences:
+            fn(s)
+    return (time.perf_counter() - t0) / (reps * len(sentences))
+
+
+def measure(rows, rounds, reps):
+    results = []
+    for name, candidates in rows:
+        fns = {k: v for k, v in candidates.items() if v[0] is not None}
+        for fn, _ in fns.values():  # warm-up (thesaurus load, caches)
+            for s in SENTENCES:
+                fn(s)
+        times = {k: [] for k in fns}
+        for _ in range(rounds):
+            for k, (fn, _) in fns.items():
+                times[k].append(_time_once(fn, SENTENCES, reps))
+        row = {"operation": name}
+        for k, (fn, note) in candidates.items():
+            if fn is None:
+                row[k] = None
+                row[k + "_note"] = note
+            else:
+                med = statistics.median(times[k])
+                row[k] = {"us_per_sentence": med * 1e6, "sentences_per_s": 1.0 / med}
+        for peer in ("nlpaug", "eda_ref"):
+            if row.get("ours") and row.get(peer):
+                row[f"speedup_vs_{peer}"] = row[peer]["us_per_sentence"] / row["ours"]["us_per_sentence"]
+        results.append(row)
+    return results
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="short run (a few seconds)")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "text.json"))
+    args = ap.parse_args(argv)
+    rounds, reps = (5, 3) if args.quick else (15, 10)
+
+    none = (None, "no counterpart")
+    rows = [
+        ("swap (RandomSwap 0.1)", {"ours": (_ours(RandomSwap(0.1)), None), "nlpaug": _nlpaug("swap"),
+                                   "eda_ref": (_ref("rs"), None)}),
+        ("delete (RandomDeletion 0.1)", {"ours": (_ours(RandomDeletion(0.1)), None), "nlpaug": _nlpaug("delete"),
+                                         "eda_ref": (_ref("rd"), None)}),
+        ("synonym (SynonymReplacement 0.1)", {"ours": (_ours(SynonymReplacement(0.1)), None),
+                                              "nlpaug": _nlpaug("synonym"), "eda_ref": (_ref("sr"), None)}),
+        ("insert (RandomInsertion 0.1)", {"ours": (_ours(RandomInsertion(0.1)), None),
+                                          "nlpaug": (None, "nlpaug has no WordNet insertion (only contextual "
+                                                     "models, which need downloads)"),
+                                          "eda_ref": (_ref("ri"), None)}),
+        ("crop (nlpaug only)", {"ours": (None, "no crop operation here"), "nlpaug": _nlpaug("crop"),
+                                "eda_ref": none}),
+        ("WordShuffle", {"ours": (_ours(WordShuffle()), None), "nlpaug": none, "eda_ref": none}),
+        ("WordShuffle(window=3)", {"ours": (_ours(WordShuffle(window=3)), None), "nlpaug": none, "eda_ref": none}),
+        ("SentenceShuffle", {"ours": (_ours(SentenceShuffle()), None), "nlpaug": none, "eda_ref": none}),
+        ("EDA (one op per call)", {"ours": (_ours(EDA()), None), "nlpaug": none, "eda_ref": none}),
+    ]
+    results = measure(rows, rounds, reps)
+
+    def fmt(cell):
+        return f"{cell['sentences_per_s']:>10.0f}" if cell else f"{'-':>10}"
+
+    print(f"{'operation':<34}{'ours/s':>10}{'nlpaug/s':>10}{'eda_ref/s':>10}{'x nlpaug':>10}{'x eda_ref':>10}")
+    for r in results:
+        sp_n = r.get("speedup_vs_nlpaug")
+        sp_e = r.get("speedup_vs_eda_ref")
+        print(f"{r['operation']:<34}{fmt(r['ours'])}{fmt(r['nlpaug'])}{fmt(r['eda_ref'])}"
+              f"{(f'{sp_n:.1f}' if sp_n else '-'):>10}{(f'{sp_e:.1f}' if sp_e else '-'):>10}")
+    for r in results:
+        for k in ("ours", "nlpaug", "eda_ref"):
+            note = r.get(k + "_note")
+            if note and note != "no counterpart":
+                print(f"  note [{r['operation']} / {k}]: {note}")
+    print("(medians of interleaved rounds on the same sentences; shared machine: timings are noisy, "
+          "compare the ratios)")
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as fh:
+        json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps,
+                   "sentences": len(SENTENCES), "python": platform.python_version(),
+                   "machine": platform.machine(), "results": results}, fh, indent=2)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
