@@ -222,8 +222,9 @@ class _Augmenter:
         except (KeyError, IndexError, TypeError) as e:
             avail = list(sample) if isinstance(sample, Mapping) else (
                 f"positions 0..{len(sample) - 1}" if isinstance(sample, (tuple, list)) else type(sample).__name__)
-            raise type(e)(f"{owner}: sample {index} has no entry {k!r} (it has {avail}); "
-                          "set input_key/target_key") from None
+            exc = KeyError if isinstance(e, KeyError) else IndexError if isinstance(e, IndexError) else TypeError
+            raise exc(f"{owner}: sample {index} has no entry {k!r} (it has {avail}); "
+                      "set input_key/target_key") from None
 
     def _check(self, x_in, x_out, t, index, epoch, role):
         if type(x_out) is type(x_in):
@@ -255,8 +256,6 @@ class _Augmenter:
                 rng = sample_rng(seed, epoch, index)
             try:
                 y = t.apply(x, t.sample(rng, strength=knobs.get("strength", 1.0)))
-            except AugmentationError:
-                raise
             except Exception as e:
                 raise AugmentationError(
                     f"{self.owner}: transform {t!r} failed on sample index {index} (epoch {epoch}, seed {seed}): "
@@ -293,7 +292,7 @@ class _Augmenter:
                 y = tt.apply(target, tparams)
                 self._check(target, y, tt, index, epoch, f"target {self.target_key!r}")
                 out = _replace(out, {self.target_key: y})
-        except AugmentationError:
+        except TransformOutputError:  # raised by _check above, already names the sample
             raise
         except Exception as e:
             raise AugmentationError(

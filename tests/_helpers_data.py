@@ -120,3 +120,12 @@ class ReturnsNone(Transform):
 class ToList(Transform):
     def _apply(self, x, params):
         return x.tolist()
+
+
+class RaisesAugmentationError(Transform):
+    """A transform that reports bad data itself (it does not know the sample index)."""
+
+    def _apply(self, x, params):
+        from loaders import AugmentationError
+
+        raise AugmentationError("NaN in the input")

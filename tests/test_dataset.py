@@ -18,7 +18,7 @@ from loaders import AugmentationError, AugmentedDataset, AugmentedIterableDatase
 from loaders.dataset import TransformOutputError
 from loaders.keys import KeyedBatch, SharedValue, sample_rng
 from tests._compare import deep_equal
-from tests._helpers_data import AddNoise, FailOn, RangeDataset, ReturnsNone, ToList
+from tests._helpers_data import AddNoise, FailOn, RaisesAugmentationError, RangeDataset, ReturnsNone, ToList
 
 
 def reference(t, x, seed, epoch, index, strength=1.0):
@@ -200,6 +200,15 @@ def test_transform_error_names_index_epoch_transform_and_chains_original():
     msg = str(info.value)
     assert "sample index 3" in msg and "epoch 4" in msg and repr(t) in msg and "boom at 3.0" in msg
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_augmentation_error_from_a_transform_gets_the_sample_index():
+    for tuple_sample in (True, False):
+        data = [(torch.zeros(2), 0)] * 3 if tuple_sample else [{"x": torch.zeros(2)}] * 3
+        ds = AugmentedDataset(data, RaisesAugmentationError(), seed=0, input_key=0 if tuple_sample else "x")
+        with pytest.raises(AugmentationError, match=r"sample index 2 .*NaN in the input") as info:
+            ds[2]
+        assert isinstance(info.value.__cause__, AugmentationError)
 
 
 def test_wrong_output_type_is_a_clear_error():
