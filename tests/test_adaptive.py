@@ -394,6 +394,15 @@ def test_with_knobs_and_recorder_units():
     assert rec.history == [{"epoch": 1, "batch": 1, "knobs": {"strength": 0.2}}]
     with pytest.raises(TypeError, match="KeyedBatchSampler"):
         list(KnobRecorder([[0, 1]]))
+    from loaders import AugmentedDataset
+
+    sampler = AugmentedDataset(list(range(5)), seed=0).batch_sampler(2)
+    rec = KnobRecorder(sampler)
+    assert rec.batch_size == 2 and len(rec) == 3  # attributes and len come from the wrapped sampler
+    with pytest.raises(AttributeError):
+        rec.no_such_attribute
+    clone = pickle.loads(pickle.dumps(rec))
+    assert clone.history == [] and clone.batch_size == 2
 
 
 # ---------------------------------------------------------------------------
