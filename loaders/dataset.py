@@ -694,8 +694,15 @@ class AugmentedIterableDataset(_EpochMixin, IterableDataset):
         epoch, seed, aug, knobs = self.epoch, self.seed, self._augment, self.knobs
         it = iter(self.iterable)
         if self.batch_size is None:
+            # Positions are known ahead, so generators are derived in vectorised blocks of 64
+            # (bit-identical to sample_rng) while items are still consumed one at a time.
+            keyed = self.transform is not None or self.target_transform is not None
+            gens = None
             for j, item in enumerate(itertools.islice(it, slot, None, stride)):
-                yield aug(item, slot + j * stride, epoch, seed, _read_knobs(knobs))
+                q = j % 64
+                if keyed and q == 0:
+                    gens = BatchGenerators(seed, epoch, [slot + (j + b) * stride for b in range(64)])
+                yield aug(item, slot + j * stride, epoch, seed, _read_knobs(knobs), gens.get(q) if keyed else None)
             return
         bs = self.batch_size
         for unit in itertools.count():

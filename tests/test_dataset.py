@@ -345,6 +345,17 @@ def test_iterable_keys_are_stream_positions_and_ranks_partition_the_stream():
     assert deep_equal(merged, out)
 
 
+def test_iterable_long_stream_matches_reference_across_key_blocks():
+    base, t = RangeDataset(150), AddNoise()
+    items = [base[i] for i in range(150)]
+    for kw in ({}, {"rank": 1, "world_size": 3}):
+        ds = AugmentedIterableDataset(items, t, seed=4, **kw)
+        ds.set_epoch(1)
+        out = list(ds)
+        assert [y for _, y in out] == list(range(kw.get("rank", 0), 150, kw.get("world_size", 1)))
+        assert all(torch.equal(x, reference(t, items[y][0], 4, 1, y)) for x, y in out)
+
+
 def test_iterable_batch_mode_yields_keyed_batches():
     items = [RangeDataset(5)[i] for i in range(5)]
     ds = AugmentedIterableDataset(items, AddNoise(), seed=0, batch_size=2)
