@@ -412,8 +412,7 @@ class OverfitPolicy(_Policy):
         "d_real_sign": ("d_real",),
         "value": ("signal", "num_samples"),
     }
-    _ALL = ("train_acc", "val_acc", "train_loss", "val_loss", "d_real", "signal", "num_samples")
-    _state_keys = ("acc_sum", "acc_count", "acc_samples", "acc_calls")
+    _state_keys = ("acc_sum", "acc_count", "acc_samples", "acc_calls", "last_signal")
 
     def __init__(self, strength: Any, *, signal: str, target: float, ada_kimg: float, interval: int = 1,
                  min_strength: float = 0.0, max_strength: float = 1.0) -> None:
@@ -426,7 +425,12 @@ class OverfitPolicy(_Policy):
         self._acc_count = 0.0     # their weight
         self._acc_samples = 0     # training samples seen since the last adjustment
         self._acc_calls = 0       # steps since the last adjustment
-        self.last_signal: Optional[float] = None
+        self._last_signal: Optional[float] = None
+
+    @property
+    def last_signal(self) -> Optional[float]:
+        """The mean signal of the last adjustment (``None`` before the first)."""
+        return self._last_signal
 
     @classmethod
     def for_classifier(cls, strength: Any, *, target: float = 0.05, ada_kimg: float = 0.5,
@@ -489,7 +493,7 @@ class OverfitPolicy(_Policy):
         if self._acc_calls < self.interval:
             return self.value
         mean = self._acc_sum / self._acc_count
-        self.last_signal = mean
+        self._last_signal = mean
         adjust = float(np.sign(mean - self.target)) * self._acc_samples / (self.ada_kimg * 1000.0)
         self._acc_sum, self._acc_count, self._acc_samples, self._acc_calls = 0.0, 0.0, 0, 0
         return self._write(self.value + adjust)
