@@ -106,6 +106,16 @@ def test_structures_tuple_list_namedtuple_dict_bare():
     assert out == "ABC"
 
 
+def test_a_list_of_transforms_runs_as_compose():
+    from loaders import Compose
+
+    a = AugmentedDataset(RangeDataset(3), [AddNoise(), AddNoise(0.5)], seed=2)
+    b = AugmentedDataset(RangeDataset(3), Compose([AddNoise(), AddNoise(0.5)]), seed=2)
+    assert isinstance(a.transform, Compose) and torch.equal(a[1][0], b[1][0])
+    with pytest.raises(TypeError, match="batch_sampler"):
+        a.loader(batch_size=2, batch_sampler=[[0]])
+
+
 def test_paired_inputs_and_target_options_share_or_split_draws():
     t = AddNoise()
     img, mask = torch.zeros(3), torch.zeros(3)
