@@ -101,7 +101,10 @@ def hole_boxes(holes: Sequence[Sequence[float]], unit: str, height: int, width: 
     centre pixel is ``(floor(cy * H), floor(cx * W))``; the hole spans rows
     ``cy_px - h // 2`` to ``cy_px - h // 2 + h`` (half-open) and is clipped at
     the border, as in the Cutout paper (DeVries & Taylor 2017), so holes near
-    an edge cover less than ``h * w`` pixels. Empty boxes are dropped.
+    an edge cover less than ``h * w`` pixels. Empty boxes are dropped. For even
+    sizes this is exactly the paper's reference code; for odd sizes that code
+    cuts one row/column less (``y - L//2`` to ``y + L//2``), here the hole has
+    exactly ``L`` rows.
 
     Example:
         >>> hole_boxes([(0.0, 0.5, 4, 4)], "px", 8, 8)   # centre on the top edge: half the hole

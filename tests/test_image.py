@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 import torch
 from albumentations.pytorch import ToTensorV2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from loaders.image import Albumentations, Cutout, cutout, hole_boxes, image_size
@@ -52,6 +54,32 @@ def test_matches_paper_reference_for_every_centre(length):
             params = {"apply": True, "unit": "px", "holes": [[(y + 0.5) / h, (x + 0.5) / w, length, length]]}
             ours = Cutout(size=length, fill=0.0, p=1.0).apply(t, params).numpy()
             np.testing.assert_array_equal(ours, paper_cutout(img, y, x, length))
+
+
+def test_odd_sizes_are_exact_unlike_the_paper_code():
+    """The paper's code cuts L-1 rows for odd L (y - L//2 to y + L//2); ours cuts exactly L, same start."""
+    img = np.ones((3, 20, 20), np.float32)
+    params = {"apply": True, "unit": "px", "holes": [[10.5 / 20, 10.5 / 20, 5, 5]]}
+    ours = Cutout(size=5, p=1.0).apply(torch.from_numpy(img), params).numpy()
+    paper = paper_cutout(img, 10, 10, 5)
+    assert int((ours[0] == 0).sum()) == 25 and int((paper[0] == 0).sum()) == 16
+    assert ((paper == 0) <= (ours == 0)).all()  # the paper's box is inside ours, sharing the top-left corner
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 40), w=st.integers(1, 40), seed=st.integers(0, 2 ** 32 - 1),
+       size=st.one_of(st.integers(1, 50), st.floats(0.01, 1.0)), n=st.integers(1, 4))
+def test_property_only_clipped_boxes_change_and_they_hold_the_fill(h, w, seed, size, n):
+    x = np.full((h, w, 2), 7, np.int16)
+    t = Cutout(num_holes=n, size=size, fill=(-3, 5), p=1.0)
+    params = t.sample(_rng(seed))
+    out = t.apply(x, params)
+    expect = x.copy()
+    for y0, y1, x0, x1 in hole_boxes(params["holes"], params["unit"], h, w):
+        assert 0 <= y0 < y1 <= h and 0 <= x0 < x1 <= w
+        expect[y0:y1, x0:x1] = (-3, 5)
+    np.testing.assert_array_equal(out, expect)
+    assert (out != 7).any() and (x == 7).all()
 
 
 def test_fill_matches_albumentations_coarse_dropout_on_its_own_holes():
