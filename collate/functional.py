@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from operator import attrgetter
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -99,6 +100,11 @@ def as_tensor_inputs(inputs: Sequence[Any], *, owner: str = "", what: str = "inp
     """
     if len(inputs) == 0:
         raise ValueError(f"{_where(owner)}got an empty batch (0 samples); a batch needs at least one sample")
+    inputs = list(inputs)
+    if set(map(type, inputs)) == {Tensor}:  # fast path: C-level maps, no per-sample Python frames
+        if (len(set(map(_SHAPE, inputs))) == 1 and len(set(map(_DTYPE, inputs))) == 1
+                and len(set(map(_DEVICE, inputs))) == 1):
+            return inputs
     out: List[Tensor] = []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor):
@@ -116,6 +122,9 @@ def as_tensor_inputs(inputs: Sequence[Any], *, owner: str = "", what: str = "inp
             )
     check_same_shape(out, owner=owner, what=what)
     return out
+
+
+_SHAPE, _DTYPE, _DEVICE = attrgetter("shape"), attrgetter("dtype"), attrgetter("device")
 
 
 def check_same_shape(xs: Sequence[Tensor], *, owner: str = "", what: str = "input") -> None:
@@ -368,9 +377,10 @@ def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Optional[
         if targets.ndim != 1 or targets.dtype.is_floating_point or targets.dtype.is_complex or targets.dtype == torch.bool:
             return None
         idx = targets
+    elif isinstance(targets, (list, tuple)) and len(targets) > 0 and set(map(type, targets)) == {int}:
+        idx = torch.tensor(targets, dtype=torch.long)
     elif isinstance(targets, (list, tuple)) and len(targets) > 0 and all(
-            type(t) is int or (isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool))
-            for t in targets):
+            isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool) for t in targets):
         idx = torch.tensor([int(t) for t in targets], dtype=torch.long)
     else:
         return None
@@ -421,34 +431,58 @@ def _lams(lam: LamLike, n: int) -> List[float]:
 
 
 def _check_perm(perm: Sequence[int], n: int) -> List[int]:
-    p = [int(v) for v in perm]
-    if len(p) != n or any(v < 0 or v >= n for v in p):
-        raise ValueError(f"perm must hold {n} indices in [0, {n - 1}], got {p}")
-    return p
+    arr = np.asarray(perm)
+    if arr.shape != (n,) or (n and (arr.dtype.kind not in "iu" or int(arr.min()) < 0 or int(arr.max()) >= n)):
+        raise ValueError(f"perm must hold {n} int indices in [0, {n - 1}], got {list(perm)}")
+    return arr.tolist()
 
 
-#: Samples smaller than this are mixed in chunks of stacked samples (few large
-#: C++ calls, cache-sized temporaries); larger ones row by row with no temporary.
-CHUNK_BYTES = 1 << 19
+#: Working-set size (in float32 bytes) of one chunk: samples whose float32 size
+#: is at least half of it are mixed row by row straight into the output (no
+#: temporary); smaller ones are stacked in chunks of about this size and mixed
+#: with one ``lerp_`` per chunk (few C++ calls, cache-sized temporaries).
+CHUNK_BYTES = 1 << 20
 
 
-def _nbytes(x: Tensor) -> int:
-    return x.numel() * x.element_size()
+#: CutMix copies samples of at least this many bytes row by row, pasting the
+#: partner's box while the row is in cache; smaller ones are stacked in one call
+#: and, with one box for the batch, the boxes move with one gather.
+CUT_ROW_BYTES = 1 << 16
+
+
+def _rowwise(x: Tensor) -> bool:
+    """Whether samples like ``x`` are processed row by row (see ``CHUNK_BYTES``)."""
+    return x.numel() * 4 * 2 > CHUNK_BYTES
 
 
 def _buf_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype in (torch.int32, torch.int64, torch.float64) else torch.float32
 
 
+def _round_into(o: Tensor, f: Tensor, narrow: Optional[Tensor] = None) -> None:
+    """Round float ``f`` (ties to even) into integer ``o``; 8-bit outputs go through int16,
+    which is several times faster than a direct float -> uint8 copy and exact for [-128, 255]."""
+    f.round_()
+    if o.dtype in (torch.uint8, torch.int8):
+        if narrow is None:
+            narrow = f.to(torch.int16)
+        else:
+            narrow.copy_(f)
+        o.copy_(narrow)
+    else:
+        o.copy_(f)
+
+
 def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike) -> Tensor:
     """Fused stack + MixUp: ``out[i] = lam_i * inputs[i] + (1 - lam_i) * inputs[perm[i]]``.
 
     ``inputs`` is read-only (a list of samples, or the rows of a stacked batch
-    that is not ``out``); there is no batch-sized temporary. Large samples
-    (``>= CHUNK_BYTES``) are written row by row straight into ``out`` with
-    ``torch.lerp``; small ones are stacked in cache-sized chunks and mixed with one
+    that is not ``out``); there is no batch-sized temporary. Large samples are
+    written row by row straight into ``out`` with ``torch.lerp``; small ones are
+    stacked in cache-sized chunks (see ``CHUNK_BYTES``) and mixed with one
     ``lerp_`` per chunk. float16/bfloat16 are mixed in float32 and rounded once;
-    integer dtypes are mixed in float and rounded (ties to even), not truncated.
+    integer dtypes are mixed in float32 (float64 for int32/int64) and rounded to
+    the nearest integer (ties to even), not truncated.
     """
     n = len(inputs)
     p = _check_perm(perm, n)
@@ -456,10 +490,8 @@ def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: 
     dtype = out.dtype
     if dtype not in FLOAT_DTYPES and dtype not in _INT_DTYPES:
         raise TypeError(f"MixUp cannot mix inputs of dtype {dtype}; use a float or integer dtype")
-    nbytes = _nbytes(inputs[0])
-    chunk = max(1, CHUNK_BYTES // max(nbytes, 1))
-    if chunk > 1:
-        _mixup_chunked(out, inputs, p, lams, chunk)
+    if not _rowwise(inputs[0]):
+        _mixup_chunked(out, inputs, p, lams, max(1, CHUNK_BYTES // max(inputs[0].numel() * 4, 1)))
     elif dtype in FLOAT_DTYPES:
         for i in range(n):
             li = lams[i]
@@ -469,16 +501,19 @@ def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: 
                 # lerp(start, end, w) = start + w * (end - start): w = lam is the weight of inputs[i]
                 torch.lerp(inputs[p[i]], inputs[i], li, out=out[i])
     else:
-        buf = torch.empty(inputs[0].shape, dtype=_buf_dtype(dtype), device=out.device)
+        shape, bdt = inputs[0].shape, _buf_dtype(dtype)
+        buf = torch.empty(shape, dtype=bdt, device=out.device)
+        buf2 = torch.empty(shape, dtype=bdt, device=out.device)
+        narrow = torch.empty(shape, dtype=torch.int16, device=out.device) if dtype in (torch.uint8, torch.int8) else None
         for i in range(n):
             li = lams[i]
             if li == 1.0 or p[i] == i:
                 out[i].copy_(inputs[i])
                 continue
-            torch.mul(inputs[i], li, out=buf)
-            buf.add_(inputs[p[i]], alpha=1.0 - li)
-            buf.round_()
-            out[i].copy_(buf)
+            buf.copy_(inputs[i])
+            buf2.copy_(inputs[p[i]])
+            buf.lerp_(buf2, 1.0 - li)  # lam * x_i + (1 - lam) * x_perm[i]
+            _round_into(out[i], buf, narrow)
     return out
 
 
@@ -486,13 +521,14 @@ def _mixup_chunked(out: Tensor, inputs: Sequence[Tensor], p: List[int], lams: Li
     n = len(inputs)
     dtype = out.dtype
     direct = dtype in (torch.float32, torch.float64)
-    uniform = all(v == lams[0] for v in lams)
+    uniform = len(set(lams)) == 1
+    if uniform and lams[0] == 1.0:
+        torch.stack(list(inputs), 0, out=out)
+        return
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         o = out[a:b]
         torch.stack(list(inputs[a:b]), 0, out=o)
-        if all(lams[i] == 1.0 or p[i] == i for i in range(a, b)):
-            continue
         part = torch.stack([inputs[j] for j in p[a:b]], 0)
         wdt = dtype if direct else _buf_dtype(dtype)
         if uniform:
@@ -504,9 +540,10 @@ def _mixup_chunked(out: Tensor, inputs: Sequence[Tensor], p: List[int], lams: Li
         else:
             f = o.to(wdt)
             f.lerp_(part.to(wdt), w)
-            if not dtype.is_floating_point:
-                f.round_()
-            o.copy_(f)
+            if dtype.is_floating_point:
+                o.copy_(f)
+            else:
+                _round_into(o, f)
 
 
 def stack_mixup(inputs: Sequence[Tensor], perm: Sequence[int], lam: LamLike, *, out: Optional[Tensor] = None) -> Tensor:
@@ -629,7 +666,7 @@ def stack_cutmix(inputs: Sequence[Tensor], perm: Sequence[int], boxes: Union[Non
                  *, out: Optional[Tensor] = None) -> Tensor:
     """Fused stack + CutMix: each output row is the sample with its partner's box copied in.
 
-    Large samples (``>= CHUNK_BYTES``) are copied row by row and the partner's
+    Samples of at least ``CUT_ROW_BYTES`` are copied row by row and the partner's
     box is pasted while the row is still in cache; small ones are stacked in one
     call and the boxes copied afterwards.
 
@@ -648,7 +685,7 @@ def stack_cutmix(inputs: Sequence[Tensor], perm: Sequence[int], boxes: Union[Non
     n = len(inputs)
     if out is None:
         out = empty_batch(inputs[0], n)
-    if _nbytes(inputs[0]) < CHUNK_BYTES:
+    if inputs[0].numel() * inputs[0].element_size() < CUT_ROW_BYTES:
         torch.stack(list(inputs), 0, out=out)
         return cutmix_into(out, inputs, perm, boxes)
     p = _check_perm(perm, n)

@@ -263,18 +263,23 @@ class _MixCollate:
             raise ValueError(f"{owner}: got an empty batch (0 samples); a batch needs at least one sample")
         first = batch[0]
         ikey, tkey, kind = self._keys(first, 0)
+        same_type = len(set(map(type, batch))) == 1
         if kind == "map":
             fields = list(first.keys())
-            for i, s in enumerate(batch):
-                if not isinstance(s, Mapping) or s.keys() != first.keys():
-                    raise ValueError(f"{owner}: sample {i} has keys {sorted(map(str, s)) if isinstance(s, Mapping) else type(s).__name__}, "
-                                     f"expected the keys of sample 0 {sorted(map(str, fields))}")
+            if not same_type or any(s.keys() != first.keys() for s in batch):
+                for i, s in enumerate(batch):
+                    if not isinstance(s, Mapping) or s.keys() != first.keys():
+                        got = sorted(map(str, s)) if isinstance(s, Mapping) else type(s).__name__
+                        raise ValueError(f"{owner}: sample {i} has keys {got}, expected the keys of sample 0 "
+                                         f"{sorted(map(str, fields))}")
         else:
             fields = list(range(len(first)))
-            for i, s in enumerate(batch):
-                if not isinstance(s, (tuple, list)) or len(s) != len(first):
-                    raise ValueError(f"{owner}: sample {i} is {type(s).__name__} of length "
-                                     f"{len(s) if hasattr(s, '__len__') else '?'}, expected length {len(first)} like sample 0")
+            if not same_type or len(set(map(len, batch))) != 1:
+                for i, s in enumerate(batch):
+                    if not isinstance(s, (tuple, list)) or len(s) != len(first):
+                        raise ValueError(f"{owner}: sample {i} is {type(s).__name__} of length "
+                                         f"{len(s) if hasattr(s, '__len__') else '?'}, expected length {len(first)} "
+                                         f"like sample 0")
         rng = self._generator(batch)
         strength = self._strength(batch)
         samples = list(batch)
@@ -286,7 +291,7 @@ class _MixCollate:
                                         if k != ikey and k != tkey}
             stacked = None
         else:
-            out = self.base_collate(samples)
+            out = self.base_collate(batch)  # a KeyedBatch keeps its keys for the base collate
             if kind == "map":
                 if not isinstance(out, Mapping):
                     raise TypeError(f"{owner}: base_collate returned {type(out).__name__} for dict samples; "

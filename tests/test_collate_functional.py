@@ -26,6 +26,7 @@ def path(request, monkeypatch):
     """Run a test through both code paths: chunks of stacked samples, and row by row."""
     if request.param == "rowwise":
         monkeypatch.setattr(F, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(F, "CUT_ROW_BYTES", 1)
     return request.param
 
 
