@@ -262,3 +262,19 @@ def test_fork_after_tokenizer_use_does_not_deadlock():
     assert res.returncode == 0, res.stderr[-2000:]
     assert "control hung" in res.stdout, res.stdout
     assert "rows 256 parent TOKENIZERS_PARALLELISM true" in res.stdout, res.stdout
+
+
+def test_iterable_shuffled_stream_keyed_batches_through_text_collate(tok, hf_ds):
+    it = hf_ds.to_iterable_dataset(num_shards=2).shuffle(seed=1, buffer_size=16)
+    ds = HFIterableDataset(it, HFTextTransform(DropWords(0.3), tokenizer=tok, keep_columns=["idx"]), seed=0,
+                           batch_size=8)
+    coll = TextCollate(tok, 3, mixup_alpha=0.4, seed=0)
+    orders = []
+    for epoch in (0, 0, 1):
+        ds.set_epoch(epoch)
+        rows = [r for b in _loader(ds, _identity, 2, batch_size=None) for r in b]
+        assert Counter(r["idx"] for r in rows) == Counter(range(40))  # shuffled, still exactly once
+        orders.append([r["idx"] for r in rows])
+        batches = list(_loader(ds, coll, 2, batch_size=None))
+        assert sum(len(b["labels"]) for b in batches) == 40 and all("mix_index" in b for b in batches)
+    assert orders[0] == orders[1] and orders[0] != orders[2]  # the HF shuffle follows set_epoch
