@@ -337,3 +337,25 @@ def test_tiny_bert_trains_a_step_with_embedding_mixup(tok, bert):
     opt.step()
     changed = sum(not torch.equal(a, b.detach()) for a, b in zip(before, bert.parameters()))
     assert changed >= len(before) - 2, (changed, len(before))  # (pooler etc. all get gradients)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_embedding_mixer_on_cuda_bfloat16(tok, bert):
+    import copy
+
+    model = copy.deepcopy(bert).to("cuda", torch.bfloat16).eval()
+    batch = TextCollate(tok, 3, mixup_alpha=0.8, per_sample=True, seed=0)(_keyed(_rows(4), epoch=1))
+    cuda_batch = {k: v.cuda() if k != "mix_lambda" else v for k, v in batch.items()}  # lam stays on CPU
+    emb = model.get_input_embeddings()
+    seen = []
+    with torch.no_grad():
+        e = emb(cuda_batch["input_ids"])
+        with EmbeddingMixer(model)(cuda_batch) as inputs:
+            h = emb.register_forward_hook(lambda m, a, out: seen.append(out))
+            try:
+                model(**inputs)
+            finally:
+                h.remove()
+    lam = batch["mix_lambda"].to("cuda", torch.bfloat16).view(-1, 1, 1)
+    assert seen[0].dtype == torch.bfloat16 and seen[0].device.type == "cuda"
+    assert torch.equal(seen[0], lam * e + (1 - lam) * e[cuda_batch["mix_index"]])
