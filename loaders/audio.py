@@ -296,7 +296,7 @@ class SpeedChange(_AudioTransform):
     a tape; Ko et al. 2015). ``factors=(lo, hi)`` draws a continuous factor;
     with ``discrete=True``, ``factors`` is a set drawn uniformly (e.g.
     ``[0.9, 1.0, 1.1]``). The factor is realised as the simplest fraction
-    ``p/q`` within ``max_ratio_error`` (relative, default 0.05 %) so that the
+    ``p/q`` within ``max_ratio_error`` (relative, default 0.1 %) so that the
     windowed-sinc kernel is small and cached per ratio; ``params["factor"]``
     is that realised ``p/q`` and ``params["ratio"]`` is ``[p, q]``.
 
@@ -312,7 +312,7 @@ class SpeedChange(_AudioTransform):
     """
 
     def __init__(self, factors: Sequence[float] = (0.9, 1.1), discrete: bool = False, keep_length: bool = False,
-                 max_ratio_error: float = 5e-4, sample_rate: Optional[int] = None, p: float = 1.0) -> None:
+                 max_ratio_error: float = 1e-3, sample_rate: Optional[int] = None, p: float = 1.0) -> None:
         super().__init__(p, sample_rate)
         owner = type(self).__name__
         if not isinstance(discrete, bool):
@@ -375,7 +375,7 @@ class PitchShift(_AudioTransform):
     ``2 ** (s / 12)``, then a windowed-sinc polyphase resampler brings it back
     to the input length, which multiplies every frequency by the ratio. The
     ratio is the simplest fraction ``p/q`` within ``max_ratio_error`` of
-    ``2 ** (s / 12)`` (default 0.05 %, i.e. at most 0.87 cents), so the kernel
+    ``2 ** (s / 12)`` (default 0.1 %, i.e. at most 1.7 cents), so the kernel
     is small and cached; the pitch factor actually applied is exactly
     ``params["pitch_factor"] == p / q``. Unlike ``torchaudio.functional.pitch_shift``
     (which resamples by ``sample_rate / (sample_rate * 2 ** (s / 12))`` and
@@ -403,7 +403,7 @@ class PitchShift(_AudioTransform):
     """
 
     def __init__(self, semitones: Union[float, Tuple[float, float]] = (-4.0, 4.0), n_fft: Optional[int] = None,
-                 hop_length: Optional[int] = None, max_ratio_error: float = 5e-4,
+                 hop_length: Optional[int] = None, max_ratio_error: float = 1e-3,
                  sample_rate: Optional[int] = None, p: float = 1.0) -> None:
         super().__init__(p, sample_rate)
         owner = type(self).__name__

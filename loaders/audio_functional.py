@@ -47,6 +47,8 @@ __all__ = [
     "rational_approx",
     "resample",
     "speed_change",
+    "stft_frames",
+    "istft_frames",
     "phase_vocoder",
     "time_stretch",
     "pitch_shift",
@@ -319,19 +321,18 @@ _KERNELS = _KernelCache()
 
 def _build_kernel(orig: int, new: int, lowpass_width: int, rolloff: float, dtype: torch.dtype,
                   device: torch.device) -> Tuple[torch.Tensor, int]:
-    # Hann-windowed sinc, one row per output phase (the design of torchaudio's sinc_interp_hann).
+    """Polyphase matrix ``(orig + 2 * width, new)``: column ``j`` holds the taps of output phase ``j``.
+
+    Hann-windowed sinc with cutoff ``rolloff * min(orig, new)`` (the design of
+    torchaudio's ``sinc_interp_hann``), evaluated in float64 then cast.
+    """
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_width * orig / base)
-    idx = torch.arange(-width, width + orig, dtype=torch.float64)[None, None] / orig
-    t = torch.arange(0, -new, -1, dtype=torch.float64)[:, None, None] / new + idx
-    t = (t * base).clamp(-lowpass_width, lowpass_width)
-    window = torch.cos(t * (math.pi / lowpass_width / 2)) ** 2
-    t = t * math.pi
-    scale = base / orig
-    safe = torch.where(t == 0, torch.ones_like(t), t)
-    kernel = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe) * window * scale
-    # (new, 1, taps) -> (taps, new): column j holds the taps of output phase j.
-    return kernel[:, 0, :].T.contiguous().to(device=device, dtype=dtype), width
+    t = (torch.arange(-width, width + orig, dtype=torch.float64)[:, None] / orig
+         - torch.arange(new, dtype=torch.float64)[None, :] / new)
+    t = (t * base).clamp_(-lowpass_width, lowpass_width)
+    kernel = torch.sinc(t) * torch.cos(t * (math.pi / lowpass_width / 2)).square_() * (base / orig)
+    return kernel.to(device=device, dtype=dtype), width
 
 
 def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rolloff: float = 0.99) -> torch.Tensor:
@@ -378,30 +379,103 @@ def speed_change(x: torch.Tensor, num: int, den: int) -> torch.Tensor:
 # ---------------------------------------------------------------------------
 # Phase vocoder and pitch shifting
 # ---------------------------------------------------------------------------
+def stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor) -> torch.Tensor:
+    """Complex STFT in frames-major layout ``(..., frames, n_fft // 2 + 1)``.
+
+    Same frames as ``torch.stft(x, n_fft, hop_length, window=window, center=True,
+    pad_mode="reflect")`` transposed: reflect padding of ``n_fft // 2`` on both sides,
+    ``1 + len // hop_length`` frames. Needs ``len > n_fft // 2``.
+    """
+    pad = n_fft // 2
+    lead = x.shape[:-1]
+    padded = F.pad(x.reshape(-1, 1, x.shape[-1]), (pad, pad), mode="reflect").reshape(lead + (-1,))
+    frames = padded.unfold(-1, n_fft, hop_length) * window
+    return torch.fft.rfft(frames, dim=-1)
+
+
+def istft_frames(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, length: int) -> torch.Tensor:
+    """Inverse of :func:`stft_frames` by windowed overlap-add, trimmed or zero-padded to ``length``.
+
+    Matches ``torch.istft(..., center=True, length=length)`` on the transposed
+    spectrogram. When ``hop_length`` divides ``n_fft`` the overlap-add is done
+    with ``n_fft / hop_length`` block additions (fast); otherwise with ``fold``.
+    """
+    frames = torch.fft.irfft(spec, n=n_fft, dim=-1).mul_(window)  # (..., M, n_fft)
+    lead, m = frames.shape[:-2], frames.shape[-2]
+    total = n_fft + hop_length * (m - 1)
+    if n_fft % hop_length == 0:
+        r = n_fft // hop_length
+        blocks = frames.reshape(lead + (m, r, hop_length))
+        out = frames.new_zeros(lead + (m + r - 1, hop_length))
+        for k in range(r):
+            out[..., k:k + m, :] += blocks[..., :, k, :]
+        out = out.reshape(lead + (total,))
+    else:
+        flat = frames.reshape(-1, m, n_fft).transpose(1, 2)
+        out = F.fold(flat, (1, total), (1, n_fft), stride=(1, hop_length)).reshape(lead + (total,))
+    pad = n_fft // 2
+    stop = min(total, pad + length)
+    y = out[..., pad:stop].mul_(_inverse_envelope(window, hop_length, m, pad, stop))
+    if y.shape[-1] < length:
+        y = F.pad(y, (0, length - y.shape[-1]))
+    return y
+
+
+_ENVELOPES: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
+
+
+def _inverse_envelope(window: torch.Tensor, hop: int, m: int, start: int, stop: int) -> torch.Tensor:
+    """``1 / sum_k window[t - k hop] ** 2`` on ``[start, stop)``, cached (the ISTFT normaliser)."""
+    key = (window.shape[0], hop, m, start, stop, window.dtype, window.device)
+    env = _ENVELOPES.get(key)
+    if env is None:
+        n_fft = window.shape[0]
+        total = n_fft + hop * (m - 1)
+        wsq = (window * window).reshape(1, n_fft, 1).expand(1, n_fft, m)
+        acc = F.fold(wsq, (1, total), (1, n_fft), stride=(1, hop)).reshape(total)
+        env = 1.0 / acc[start:stop].clamp_min(1e-11)
+        _ENVELOPES[key] = env
+        if len(_ENVELOPES) > 256:
+            _ENVELOPES.popitem(last=False)
+    return env
+
+
 def phase_vocoder(spec: torch.Tensor, rate: float, hop_length: int) -> torch.Tensor:
-    """Time-stretch a complex STFT ``(..., freq, frames)`` by ``rate`` (> 1 is faster).
+    """Time-stretch a complex STFT in frames-major layout ``(..., frames, freq)`` by ``rate`` (> 1 is faster).
 
     Classic phase vocoder: magnitudes are interpolated between neighbouring
     frames; phases are accumulated from the measured instantaneous frequency
-    of each bin, so stationary partials keep their frequency.
+    of each bin, so stationary partials keep their frequency. (The layout is
+    the transpose of ``torch.stft``'s, so that frames are contiguous rows.)
     """
-    n_freq, n_frames = spec.shape[-2], spec.shape[-1]
+    n_frames, n_freq = spec.shape[-2], spec.shape[-1]
     real = spec.real.dtype
-    steps = torch.arange(0, n_frames, rate, dtype=real, device=spec.device)
-    alphas = (steps % 1.0)
-    idx0 = steps.long()
-    phase_advance = torch.linspace(0, math.pi * hop_length, n_freq, dtype=real, device=spec.device)[:, None]
-    padded = F.pad(spec, (0, 2))
-    s0 = padded[..., idx0]
-    s1 = padded[..., idx0 + 1]
-    angle0, angle1 = s0.angle(), s1.angle()
-    mag = alphas * s1.abs() + (1.0 - alphas) * s0.abs()
-    dphi = angle1 - angle0 - phase_advance
-    dphi = dphi - 2.0 * math.pi * torch.round(dphi / (2.0 * math.pi))
-    dphi = dphi + phase_advance
-    phase = torch.cat([spec[..., :1].angle(), dphi[..., :-1]], dim=-1)
-    phase = torch.cumsum(phase, dim=-1)
-    return torch.polar(mag, phase)
+    steps = np.arange(0, n_frames, rate, dtype=np.float64)
+    m = steps.shape[0]
+    idx0 = steps.astype(np.int64)
+    alphas = torch.from_numpy((steps - idx0)[:, None]).to(device=spec.device, dtype=real)
+    idx = torch.from_numpy(np.concatenate([idx0, idx0 + 1])).to(spec.device)
+    # Magnitude and phase once per input frame (two zero frames appended), then gathered.
+    # In-place arithmetic on the buffers allocated here: each large allocation costs page faults.
+    padded = F.pad(spec, (0, 0, 0, 2))
+    norm = torch.linalg.vector_norm(torch.view_as_real(padded), dim=-1)
+    angle = padded.angle()
+    n01 = norm.index_select(-2, idx)
+    a01 = angle.index_select(-2, idx)
+    mag = torch.lerp(n01[..., :m, :], n01[..., m:, :], alphas)
+    phase_advance = torch.linspace(0, math.pi * hop_length, n_freq, dtype=real, device=spec.device)
+    dphi = a01[..., m:, :].sub_(a01[..., :m, :]).sub_(phase_advance)
+    wraps = torch.mul(dphi, 0.5 / math.pi, out=n01[..., m:, :]).round_()
+    dphi.add_(wraps, alpha=-2.0 * math.pi).add_(phase_advance)
+    dphi.cumsum_(dim=-2)
+    # phase[0] = angle of the first frame; phase[j] = angle0 + sum of the first j increments.
+    phase = a01[..., :m, :]
+    phase.narrow(-2, 0, 1).copy_(angle.narrow(-2, 0, 1))
+    if m > 1:
+        torch.add(dphi.narrow(-2, 0, m - 1), angle.narrow(-2, 0, 1), out=phase.narrow(-2, 1, m - 1))
+    re = torch.cos(phase).mul_(mag)
+    im = phase.sin_().mul_(mag)
+    return torch.complex(re, im)  # about 2x faster than torch.polar
 
 
 _WINDOWS: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
@@ -419,16 +493,19 @@ def _hann(n_fft: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
 
 
 def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: Optional[int] = None) -> torch.Tensor:
-    """Change the duration of ``x`` to ``length`` samples, keeping its pitch (phase vocoder)."""
+    """Change the duration of ``x`` to ``length`` samples, keeping its pitch (phase vocoder).
+
+    Example:
+        >>> x = torch.sin(torch.arange(4000) * 0.2)
+        >>> time_stretch(x, 5000).shape
+        torch.Size([5000])
+    """
     hop = hop_length or n_fft // 4
     n = x.shape[-1]
-    lead = x.shape[:-1]
-    flat = x.reshape(-1, n)
     window = _hann(n_fft, x.dtype, x.device)
-    spec = torch.stft(flat, n_fft, hop_length=hop, window=window, center=True, return_complex=True)
+    spec = stft_frames(x, n_fft, hop, window)
     stretched = phase_vocoder(spec, rate=n / length, hop_length=hop)
-    y = torch.istft(stretched, n_fft, hop_length=hop, window=window, center=True, length=int(length))
-    return y.reshape(lead + (int(length),))
+    return istft_frames(stretched, n_fft, hop, window, int(length))
 
 
 def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024,

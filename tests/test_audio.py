@@ -404,3 +404,18 @@ def test_outputs_do_not_depend_on_the_thread_count():
     finally:
         torch.set_num_threads(threads)
     assert all(torch.equal(a, b) for a, b in zip(*outs))
+
+
+def test_stft_istft_and_phase_vocoder_match_torch_and_torchaudio():
+    x = torch.randn(2, 4000, dtype=torch.float64)
+    for n_fft, hop in ((512, 128), (300, 90)):
+        w = torch.hann_window(n_fft, dtype=torch.float64)
+        spec = AF.stft_frames(x, n_fft, hop, w)
+        ref = torch.stft(x, n_fft, hop, window=w, center=True, return_complex=True)
+        assert torch.allclose(spec.transpose(-1, -2), ref, atol=1e-10)
+        assert torch.allclose(AF.istft_frames(spec, n_fft, hop, w, 4000), x, atol=1e-10)
+        for rate in (0.8, 1.3):
+            mine = AF.phase_vocoder(spec, rate, hop)
+            advance = torch.linspace(0, math.pi * hop, n_fft // 2 + 1, dtype=torch.float64)[..., None]
+            peer = TAF.phase_vocoder(ref, rate, advance)
+            assert torch.allclose(mine.transpose(-1, -2), peer, atol=1e-8)
