@@ -16,6 +16,7 @@ _LAZY = {
     "AugmentedDataset": ".dataset",
     "AugmentedIterableDataset": ".dataset",
     "KeyedBatchSampler": ".dataset",
+    "TransformOutputError": ".dataset",
 }
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "RandomApply",
     "Lambda",
     "AugmentationError",
+    "TransformOutputError",
     "KeyedBatch",
     "SampleKey",
     "SharedValue",

@@ -51,7 +51,7 @@ from torch.utils.data import IterableDataset, Sampler, get_worker_info
 
 from ._validate import check_int, check_seed
 from ._fastkeys import BatchGenerators
-from .keys import KeyedBatch, SharedValue, sample_rng
+from .keys import SHUFFLE_STREAM, KeyedBatch, SharedValue, sample_rng
 from .transform import AugmentationError, Compose, Transform
 
 __all__ = [
@@ -62,9 +62,6 @@ __all__ = [
     "SHUFFLE_STREAM",
 ]
 
-#: Stream tag of the shuffle order drawn by :class:`KeyedBatchSampler` (the
-#: per-sample stream is ``keys.SAMPLE_STREAM`` = 0, collates use 1).
-SHUFFLE_STREAM = 2
 _AUTO = "auto"
 #: Batches at least this long derive their per-sample generators in one vectorised pass
 #: (``loaders._fastkeys``, bit-identical to ``sample_rng``); shorter ones call ``sample_rng``.

@@ -37,11 +37,14 @@ __all__ = [
     "as_generator",
     "SAMPLE_STREAM",
     "COLLATE_STREAM",
+    "SHUFFLE_STREAM",
 ]
 
 #: Domain tags so that per-sample and per-batch streams never coincide.
 SAMPLE_STREAM = 0
 COLLATE_STREAM = 1
+#: Stream of the shuffle order drawn by ``loaders.KeyedBatchSampler``.
+SHUFFLE_STREAM = 2
 _MASK64 = (1 << 64) - 1
 
 
