@@ -156,7 +156,8 @@ def test_random_swap_counts_and_replay():
 
 
 def test_swap_word_retry_rule_matches_eda():
-    # EDA redraws the second index at most 4 times (counter > 3 gives up)
+    # EDA's swap_word draws the second index at most 3 times (the 4th draw hits counter > 3 and
+    # returns unchanged whatever it drew)
     class Scripted:
         def __init__(self, seq):
             self.seq = list(seq)
@@ -165,9 +166,9 @@ def test_swap_word_retry_rule_matches_eda():
             return self.seq.pop(0)
 
     parts = split_words("a b c")
-    out, info = ops.swap_words(parts, 1, Scripted([1, 1, 1, 1, 1]))
+    out, info = ops.swap_words(parts, 1, Scripted([1, 1, 1, 1]))
     assert info["swaps"] == [] and join_words(out) == "a b c"
-    out, info = ops.swap_words(parts, 1, Scripted([1, 1, 1, 1, 2]))
+    out, info = ops.swap_words(parts, 1, Scripted([1, 1, 1, 2]))
     assert info["swaps"] == [[1, 2]] and join_words(out) == "a c b"
 
 

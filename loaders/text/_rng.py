@@ -79,12 +79,19 @@ class HashRng:
             return []
         if p >= 1.0:
             return list(range(n))
-        log_q = math.log1p(-p)
+        inv_log_q = 1.0 / math.log1p(-p)
+        log = math.log
         out: List[int] = []
         i = -1
+        state = self._state
         while True:
-            # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1]
-            i += 1 + int(math.log(1.0 - self.random()) / log_q)
+            # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1];
+            # SplitMix64 inlined (the same stream as random())
+            state = z = (state + _GOLDEN) & _M
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
+            i += 1 + int(log(1.0 - ((z ^ (z >> 31)) >> 11) * _SCALE) * inv_log_q)
             if i >= n:
+                self._state = state
                 return out
             out.append(i)

@@ -22,8 +22,8 @@ The definitions follow EDA (Wei and Zou, 2019, and its reference code
   EDA); a random synonym of it is inserted at a uniformly random gap, the end
   included (EDA's reference inserts before a random word, never at the end,
   and always takes the first synonym of an unordered set).
-* Random swap: EDA's ``swap_word`` (up to 3 redraws for a distinct second
-  position), ``n`` times.
+* Random swap: EDA's ``swap_word`` (at most 3 draws of the second position
+  until it differs from the first, else that swap is skipped), ``n`` times.
 * Random deletion: each word dropped independently with probability ``p``; a
   one-word text is left alone, and if every word was dropped one random word
   is kept (EDA), so a non-empty text never comes back empty.
@@ -154,9 +154,9 @@ def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:
     randrange = rng.randrange
     for _ in range(n):
         i = randrange(m)
-        j = i
-        tries = 0
-        while j == i and tries <= 3:
+        j = randrange(m)
+        tries = 1
+        while j == i and tries < 3:  # EDA's swap_word: at most 3 draws for a distinct index
             j = randrange(m)
             tries += 1
         if j == i:

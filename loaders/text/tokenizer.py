@@ -8,9 +8,12 @@ byte-identical, and operations that move, drop or insert words leave the
 punctuation where it was.
 
 A *word* is a run of Unicode word characters (letters of any script, digits,
-underscore) with inner apostrophes or hyphens (``don't``, ``l'été``,
-``well-known``, ``rock'n'roll``), or a number with inner ``.``/``,``/``:``
-(``3.14``, ``1,000``, ``10:30``). Contractions therefore stay one word.
+underscore) joined by single inner apostrophes, hyphens, periods, commas or
+colons (``don't``, ``l'été``, ``well-known``, ``rock'n'roll``, ``3.14``,
+``1,000``, ``10:30``, ``e.g``, ``U.S``, ``example.com``). Contractions and
+numbers therefore stay one word; a period or comma followed by a space (or by
+nothing) is punctuation. Text written without a space after a comma
+(``a,b``) keeps the two words together.
 Scripts written without spaces (Chinese, Japanese) come out as one word per
 run of characters between punctuation.
 
@@ -32,7 +35,7 @@ from typing import List, Tuple
 __all__ = ["split_words", "join_words", "words", "tokenize", "split_sentences", "WORD_PATTERN"]
 
 #: The regular expression for one word (see the module docstring).
-WORD_PATTERN = r"\w+(?:['\u2019\-]\w+|(?<=\d)[.,:]\d+)*"
+WORD_PATTERN = r"\w+(?:[-'\u2019.,:]\w+)*"
 _SPLIT = re.compile("(" + WORD_PATTERN + ")")
 _WORD = re.compile(WORD_PATTERN)
 _TOKEN = re.compile(WORD_PATTERN + r"|[^\w\s]+")

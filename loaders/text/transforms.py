@@ -31,11 +31,14 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 import numpy as np
 
 from .._validate import check_int, check_number, check_probability
+from ..keys import as_generator
 from ..transform import Transform
 from . import ops
 from ._rng import HashRng
 from .thesaurus import Thesaurus, default_thesaurus
-from .tokenizer import join_words, split_words
+from .tokenizer import _SPLIT, join_words, split_words
+
+_split = _SPLIT.split
 
 __all__ = [
         "WordShuffle",
@@ -49,6 +52,7 @@ __all__ = [
 ]
 
 _SEED_SCALE = float(1 << 53)
+_GENERATOR = np.random.Generator
 _SAMPLE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
     "Don't worry, the café's naïve owner sold 3.5 kg of coffee! Ελληνικά words stay.",
@@ -93,17 +97,37 @@ class _TextTransform(Transform):
     """Base of the text transforms: draws a sub-seed, checks the input is a ``str``."""
 
     def sample(self, rng: np.random.Generator, strength: float = 1.0) -> Dict[str, Any]:
-        # Same draws as Transform.sample, with a fast path for the common float strength.
+        """Draw ``{"apply": bool, "seed": int, ...}``.
+
+        One uniform ``u`` decides whether to apply (``u < p * strength``); when it
+        does, ``u / (p * strength)`` is again uniform on [0, 1) and, scaled to 53 bits,
+        becomes the sub-seed of the replay (one draw instead of two: the text ops are
+        cheap enough for that to matter). Subclasses that draw more (EDA's op,
+        SyntaxParaphrase's order) get them from ``_sample`` after it.
+        """
         if strength.__class__ is not float or not 0.0 <= strength <= 1.0:
             strength = check_number("strength", strength, low=0.0, high=1.0, owner=type(self).__name__)
-        if not isinstance(rng, np.random.Generator):
+        if rng.__class__ is not _GENERATOR and not isinstance(rng, np.random.Generator):
             raise TypeError(f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, "
                             f"got {type(rng).__name__}")
-        if not rng.random() < self.effective_p(strength):
+        p = self.effective_p(strength)
+        u = rng.random()
+        if not u < p:
             return {"apply": False}
+        if self._plain_sample:
+            return {"apply": True, "seed": int(u / p * _SEED_SCALE)}
         params: Dict[str, Any] = {"apply": True}
         params.update(self._sample(rng, strength))
         return params
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._plain_sample = cls._sample is _TextTransform._sample
+
+    def __call__(self, x: Any, rng: Any = None, *, strength: float = 1.0) -> Any:
+        if rng.__class__ is not _GENERATOR:
+            rng = as_generator(rng)
+        return self.apply(x, self.sample(rng, strength))
 
     def _sample(self, rng: np.random.Generator, strength: float) -> Dict[str, Any]:
         return {"seed": int(rng.random() * _SEED_SCALE)}
@@ -131,8 +155,19 @@ class _TextTransform(Transform):
 
 
 class _WordOp(_TextTransform):
+    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+        # the hot path, flattened: type check, split, op, join
+        if x.__class__ is not str:
+            check_text(x, type(self).__name__)
+        if not params.get("apply", True):
+            return x
+        parts = _split(x)
+        if len(parts) < 3:
+            return x
+        return "".join(self._op(parts, HashRng(params["seed"]))[0])
+
     def _run(self, x, params, rng):
-        parts = split_words(x)
+        parts = _split(x)
         if len(parts) < 3:
             return x, {}
         new, info = self._op(parts, rng)
@@ -156,8 +191,9 @@ class RandomDeletion(_WordOp):
         p: probability of applying the transform to a sample.
 
     Example:
-        >>> RandomDeletion(p_word=1.0)("Keep exactly one word", rng=0)
-        'exactly'
+        >>> out = RandomDeletion(p_word=1.0)("Keep exactly one word", rng=0)
+        >>> len(out.split()), out in "Keep exactly one word"
+        (1, True)
     """
 
     def __init__(self, p_word: float = 0.1, p: float = 1.0) -> None:
@@ -313,8 +349,9 @@ class SentenceShuffle(_TextTransform):
         p: probability of applying.
 
     Example:
-        >>> SentenceShuffle()("One. Two. Three.", rng=1)
-        'Two. One. Three.'
+        >>> out = SentenceShuffle()("One. Two. Three.", rng=1)
+        >>> sorted(out.split())
+        ['One.', 'Three.', 'Two.']
     """
 
     def __init__(self, p: float = 1.0) -> None:
@@ -394,8 +431,6 @@ class EDA(_TextTransform):
         ``ceil``-ish like the reference: ``num_aug // 4 + 1`` sentences per enabled
         operation, shuffled, the first ``num_aug`` kept (the original is not appended).
         """
-        from ..keys import as_generator
-
         check_text(x, "EDA.variants")
         num_aug = check_int("num_aug", num_aug, low=1, owner="EDA.variants")
         g = as_generator(rng)
