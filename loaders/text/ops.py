@@ -138,7 +138,9 @@ def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
     for i in dropped:
         k = 2 * i + 1
         out.extend(parts[cursor:k])
-        out[-1] = _merge_seps(out[-1], parts[k + 1])
+        b = parts[k + 1]
+        if b != " " or out[-1][-1:] != " ":  # "a <w> b" with single spaces keeps the left space as is
+            out[-1] = _merge_seps(out[-1], b)
         cursor = k + 2
     out.extend(parts[cursor:])
     return out, {"deleted": dropped}
