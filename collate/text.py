@@ -80,6 +80,18 @@ def soft_labels(labels: Sequence[Any], num_classes: int, *, label_smoothing: flo
         [[0.0, 0.0, 1.0], [0.5, 0.5, 0.0]]
     """
     where = where or (lambda i: f"sample {i}")
+    if all(type(y) is int for y in labels):  # fast path: plain int classes
+        arr = np.asarray(labels, dtype=np.int64)
+        bad = np.flatnonzero((arr < 0) | (arr >= num_classes))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"{where(i)}: label {int(arr[i])} is out of range [0, {num_classes - 1}] "
+                             f"(num_classes={num_classes})")
+        out = torch.zeros((len(labels), num_classes), dtype=torch.float64)
+        out[torch.arange(len(labels)), torch.from_numpy(arr)] = 1.0
+        if label_smoothing:
+            out = out * (1.0 - label_smoothing) + label_smoothing / num_classes
+        return out.to(dtype)
     out = torch.zeros((len(labels), num_classes), dtype=torch.float64)
     for i, y in enumerate(labels):
         if isinstance(y, torch.Tensor) and y.ndim == 0:
@@ -126,40 +138,37 @@ def pad_sequences(seqs: Sequence[Sequence[int]], pad_value: int, *, pad_to_multi
         >>> ids.tolist(), mask.tolist()
         ([[5, 6, 7, 0], [8, 0, 0, 0]], [[1, 1, 1, 0], [1, 0, 0, 0]])
     """
-    lengths = [len(s) for s in seqs]
-    length = max(lengths + [min_length])
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    length = int(max(lengths.max(initial=0), min_length))
     if pad_to_multiple_of:
         length = -(-length // pad_to_multiple_of) * pad_to_multiple_of
-    ids = torch.full((len(seqs), length), pad_value, dtype=torch.long)
-    mask = torch.zeros((len(seqs), length), dtype=torch.long)
-    for i, (s, n) in enumerate(zip(seqs, lengths)):
-        if n == 0:
-            continue
-        row = torch.as_tensor(s, dtype=torch.long)
-        if side == "right":
-            ids[i, :n] = row
-            mask[i, :n] = 1
-        else:
-            ids[i, length - n:] = row
-            mask[i, length - n:] = 1
-    return ids, mask
+    ids = np.full((len(seqs), length), pad_value, dtype=np.int64)
+    for i, (s, n) in enumerate(zip(seqs, lengths.tolist())):
+        if n:
+            if side == "right":
+                ids[i, :n] = s
+            else:
+                ids[i, length - n:] = s
+    pos = np.arange(length)
+    mask = pos[None, :] < lengths[:, None] if side == "right" else pos[None, :] >= (length - lengths)[:, None]
+    return torch.from_numpy(ids), torch.from_numpy(mask.astype(np.int64))
 
 
-def _as_id_list(value: Any, where: str, name: str) -> List[int]:
+def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
+    """A 1-D int64 array from a tensor, an array or a list of ints (bool/float refused)."""
     if isinstance(value, torch.Tensor):
-        if value.ndim != 1 or value.is_floating_point() or value.dtype == torch.bool:
-            raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got a {value.dtype} tensor of "
-                            f"shape {tuple(value.shape)}")
-        return value.tolist()
-    if isinstance(value, np.ndarray):
-        if value.ndim != 1 or value.dtype.kind not in "iu":
-            raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got a {value.dtype} array of "
-                            f"shape {value.shape}")
-        return value.tolist()
-    if isinstance(value, (list, tuple)) and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                                for v in value):
-        return [int(v) for v in value]
-    raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {type(value).__name__} ({value!r:.60})")
+        arr = value.detach().cpu().numpy()
+    elif isinstance(value, (np.ndarray, list, tuple)):
+        arr = np.asarray(value)
+        if arr.size == 0 and arr.ndim == 1:
+            arr = arr.astype(np.int64)
+    else:
+        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {type(value).__name__} "
+                        f"({value!r:.60})")
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {arr.dtype} values of shape "
+                        f"{arr.shape}")
+    return arr
 
 
 class TextCollate:
@@ -336,8 +345,9 @@ class TextCollate:
         if len(batch) == 0:
             raise ValueError("TextCollate: got an empty batch")
         texts, pairs, ids, tts, labels = self._split(batch)
+        side = self._tok.padding_side
         if texts:
-            ids, tts = self._tok.encode(texts, pairs)
+            input_ids, tt, mask = self._tok.encode_padded(texts, pairs, self.pad_to_multiple_of)
         else:
             if self.max_length is not None:
                 for i, row in enumerate(ids):
@@ -352,12 +362,13 @@ class TextCollate:
                     if len(a) != len(b):
                         raise ValueError(f"TextCollate: {_where(i, batch)} has {len(a)} input_ids but "
                                          f"{len(b)} token_type_ids")
-        side = self._tok.padding_side
-        input_ids, mask = pad_sequences(ids, self._tok.pad_id, pad_to_multiple_of=self.pad_to_multiple_of, side=side)
+            input_ids, mask = pad_sequences(ids, self._tok.pad_id, pad_to_multiple_of=self.pad_to_multiple_of,
+                                            side=side)
+            tt = None if tts is None else pad_sequences(tts, 0, pad_to_multiple_of=self.pad_to_multiple_of,
+                                                        side=side)[0]
         out: Dict[str, torch.Tensor] = {"input_ids": input_ids}
-        if tts is not None:
-            out["token_type_ids"] = pad_sequences(tts, 0, pad_to_multiple_of=self.pad_to_multiple_of, side=side,
-                                                  min_length=input_ids.shape[1])[0]
+        if tt is not None:
+            out["token_type_ids"] = tt
         if self.label_key is None:
             out["attention_mask"] = mask
             return out

@@ -226,6 +226,7 @@ class TokenizerAdapter:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_raw"] = None  # rebuilt lazily in each process
+        state.pop("_raw_pad", None)
         return state
 
     def _raw_tokenizer(self):
@@ -255,18 +256,66 @@ class TokenizerAdapter:
             inputs = list(texts) if pairs is None else list(zip(texts, pairs))
             encs = raw.encode_batch(inputs) if len(inputs) > 1 else [raw.encode(*((inputs[0],) if pairs is None else inputs[0]))]
             return [e.ids for e in encs], [e.type_ids for e in encs]
-        kwargs: Dict[str, Any] = {"padding": False, "return_attention_mask": False,
-                                  "return_token_type_ids": self.returns_token_type_ids}
+        kwargs = dict(self._hf_kwargs(), padding=False, return_attention_mask=False)
+        enc = self.tokenizer(list(texts), None if pairs is None else list(pairs), **kwargs)
+        ids = [list(x) for x in enc["input_ids"]]
+        tt = [list(x) for x in enc["token_type_ids"]] if self.returns_token_type_ids else None
+        return ids, tt
+
+    def _hf_kwargs(self) -> Dict[str, Any]:
+        kwargs: Dict[str, Any] = {"return_token_type_ids": self.returns_token_type_ids}
         if self.max_length is not None:
             kwargs.update(truncation=True, max_length=self.max_length)
         elif self.truncation and 0 < (getattr(self.tokenizer, "model_max_length", None) or 0) < _SANE_MAX_LENGTH:
             kwargs.update(truncation=True, max_length=int(self.tokenizer.model_max_length))
         else:
             kwargs.update(truncation=False)
-        enc = self.tokenizer(list(texts), None if pairs is None else list(pairs), **kwargs)
-        ids = [list(x) for x in enc["input_ids"]]
-        tt = [list(x) for x in enc["token_type_ids"]] if self.returns_token_type_ids else None
-        return ids, tt
+        return kwargs
+
+    def _raw_padded(self, multiple: Optional[int]):
+        cache = self.__dict__.setdefault("_raw_pad", {})
+        if multiple not in cache:
+            from tokenizers import Tokenizer
+
+            raw = Tokenizer.from_str(self._raw_tokenizer().to_str())
+            token = raw.id_to_token(self.pad_id) or "[PAD]"
+            raw.enable_padding(direction=self.padding_side, pad_id=self.pad_id, pad_type_id=0, pad_token=token,
+                               pad_to_multiple_of=multiple)
+            cache[multiple] = raw
+        return cache[multiple]
+
+    def encode_padded(self, texts: Sequence[str], pairs: Optional[Sequence[str]] = None,
+                      pad_to_multiple_of: Optional[int] = None):
+        """Encode and pad a batch (in the tokenizer's Rust code where possible).
+
+        Returns:
+            ``(input_ids, token_type_ids or None, attention_mask)`` as LongTensors ``(B, L)``,
+            ``L`` the longest encoding rounded up to ``pad_to_multiple_of``.
+        """
+        _worker_guard()
+        if self.pad_id is None:
+            raise ValueError(f"{self.owner}: padding needs a pad token; the tokenizer has none")
+        if self.kind == "raw":
+            raw = self._raw_padded(pad_to_multiple_of)
+            inputs = list(texts) if pairs is None else list(zip(texts, pairs))
+            encs = raw.encode_batch(inputs)
+            as_t = lambda rows: torch.tensor(rows, dtype=torch.long)  # noqa: E731
+            return (as_t([e.ids for e in encs]), as_t([e.type_ids for e in encs]),
+                    as_t([e.attention_mask for e in encs]))
+        if self.pad_id != self.tokenizer.pad_token_id:  # an override the tokenizer does not know: pad here
+            from collate.text import pad_sequences
+
+            ids, tts = self.encode(texts, pairs)
+            input_ids, mask = pad_sequences(ids, self.pad_id, pad_to_multiple_of=pad_to_multiple_of,
+                                            side=self.padding_side)
+            tt = None if tts is None else pad_sequences(tts, 0, pad_to_multiple_of=pad_to_multiple_of,
+                                                        side=self.padding_side)[0]
+            return input_ids, tt, mask
+        enc = self.tokenizer(list(texts), None if pairs is None else list(pairs), padding=True,
+                             pad_to_multiple_of=pad_to_multiple_of, return_tensors="pt", return_attention_mask=True,
+                             **self._hf_kwargs())
+        tt = enc["token_type_ids"] if self.returns_token_type_ids else None
+        return enc["input_ids"], tt, enc["attention_mask"]
 
     def __repr__(self) -> str:
         return (f"TokenizerAdapter({type(self.tokenizer).__name__}, max_length={self.max_length!r}, "
