@@ -330,7 +330,7 @@ def soft_targets(
 
 
 def mixed_one_hot(
-    indices: Tensor,
+    indices: Union[Tensor, np.ndarray],
     num_classes: int,
     perm: Optional[Sequence[int]] = None,
     lam: LamLike = 1.0,
@@ -342,12 +342,15 @@ def mixed_one_hot(
 
     Equals ``mix_targets(soft_targets(indices, K, label_smoothing=eps), perm, lam)``
     (smoothing and mixing commute because rows sum to 1) without the one-hot
-    temporaries. ``indices`` must already be range-checked.
+    temporaries. ``indices`` (a tensor, or a numpy array for CPU targets) must
+    already be range-checked.
 
     Example:
         >>> mixed_one_hot(torch.tensor([0, 2]), 3, [1, 0], 0.75).tolist()
         [[0.75, 0.0, 0.25], [0.25, 0.0, 0.75]]
     """
+    if isinstance(indices, np.ndarray):
+        return _mixed_one_hot_np(indices, num_classes, perm, lam, label_smoothing, dtype)
     idx = indices.long().view(-1, 1)
     n = idx.shape[0]
     y = torch.zeros((n, num_classes), dtype=dtype, device=idx.device)
@@ -366,8 +369,34 @@ def mixed_one_hot(
     return y
 
 
-def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Optional[Tensor]:
-    """Range-checked ``(B,)`` long indices if ``targets`` are all int class indices, else ``None``.
+_NP_FLOAT = {torch.float32: np.float32, torch.float64: np.float64}
+
+
+def _mixed_one_hot_np(idx: np.ndarray, num_classes: int, perm, lam, eps: float, dtype: torch.dtype) -> Tensor:
+    """numpy version of :func:`mixed_one_hot` for CPU targets (a few numpy calls instead of
+    several small torch ops); the values are the same."""
+    n = idx.shape[0]
+    ndt = _NP_FLOAT.get(dtype, np.float32)
+    y = np.zeros((n, num_classes), dtype=ndt)
+    rows = np.arange(n)
+    if perm is None:
+        y[rows, idx] = 1.0
+    else:
+        w = np.asarray(lam, dtype=ndt) if not isinstance(lam, numbers.Real) else ndt(lam)
+        y[rows, idx] += w
+        y[rows, idx[np.asarray(perm, dtype=np.int64)]] += ndt(1.0) - w  # separate statements: a row may repeat a class
+    if eps:
+        y *= ndt(1.0 - eps)
+        y += ndt(eps / num_classes)
+    t = torch.from_numpy(y)
+    return t if t.dtype == dtype else t.to(dtype)
+
+
+def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Union[None, Tensor, np.ndarray]:
+    """Range-checked class indices if ``targets`` are all int class indices, else ``None``.
+
+    A 1-D integer tensor comes back as is; a list of Python/numpy ints as a
+    numpy ``int64`` array (cheaper than small torch ops for :func:`mixed_one_hot`).
 
     Example:
         >>> int_targets([1, 0], 2).tolist(), int_targets([[0.5, 0.5]], 2)
@@ -376,16 +405,17 @@ def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Optional[
     if isinstance(targets, Tensor):
         if targets.ndim != 1 or targets.dtype.is_floating_point or targets.dtype.is_complex or targets.dtype == torch.bool:
             return None
-        idx = targets
-    elif isinstance(targets, (list, tuple)) and len(targets) > 0 and set(map(type, targets)) == {int}:
-        idx = torch.tensor(targets, dtype=torch.long)
-    elif isinstance(targets, (list, tuple)) and len(targets) > 0 and all(
-            isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool) for t in targets):
-        idx = torch.tensor([int(t) for t in targets], dtype=torch.long)
-    else:
+        _check_indices(targets, num_classes, owner)
+        return targets
+    if not isinstance(targets, (list, tuple)) or len(targets) == 0:
         return None
-    _check_indices(idx, num_classes, owner)
-    return idx
+    if set(map(type, targets)) != {int} and not all(
+            isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool) for t in targets):
+        return None
+    lo, hi = min(targets), max(targets)
+    if lo < 0 or hi >= num_classes:
+        _check_indices(torch.tensor([int(t) for t in targets]), num_classes, owner)  # names the sample
+    return np.asarray(targets, dtype=np.int64)
 
 
 def smooth_targets(y: Tensor, eps: float) -> Tensor:
@@ -437,12 +467,13 @@ def _check_perm(perm: Sequence[int], n: int) -> List[int]:
     return arr.tolist()
 
 
-#: Working-set size (in float32 bytes) of one chunk: samples whose float32 size
-#: is at least half of it are mixed row by row straight into the output (no
-#: temporary); smaller ones are stacked in chunks of about this size and mixed
-#: with one ``lerp_`` per chunk (few C++ calls, cache-sized temporaries).
-CHUNK_BYTES = 1 << 20
-
+#: Working-set size (in float32 bytes) of one chunk of small samples: they are
+#: stacked in chunks of about this size and mixed with one ``lerp_`` per chunk
+#: (few C++ calls, cache-sized temporaries).
+CHUNK_BYTES = 1 << 22
+#: Samples whose float32 size is at least this are mixed row by row straight
+#: into the output, with no temporary at all.
+ROW_BYTES = 1 << 18
 
 #: CutMix copies samples of at least this many bytes row by row, pasting the
 #: partner's box while the row is in cache; smaller ones are stacked in one call
@@ -452,7 +483,7 @@ CUT_ROW_BYTES = 1 << 16
 
 def _rowwise(x: Tensor) -> bool:
     """Whether samples like ``x`` are processed row by row (see ``CHUNK_BYTES``)."""
-    return x.numel() * 4 * 2 > CHUNK_BYTES
+    return x.numel() * 4 >= ROW_BYTES
 
 
 def _buf_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -479,7 +510,7 @@ def mixup_into(out: Tensor, inputs: Sequence[Tensor], perm: Sequence[int], lam: 
     ``inputs`` is read-only (a list of samples, or the rows of a stacked batch
     that is not ``out``); there is no batch-sized temporary. Large samples are
     written row by row straight into ``out`` with ``torch.lerp``; small ones are
-    stacked in cache-sized chunks (see ``CHUNK_BYTES``) and mixed with one
+    stacked in cache-sized chunks (see ``ROW_BYTES`` and ``CHUNK_BYTES``) and mixed with one
     ``lerp_`` per chunk. float16/bfloat16 are mixed in float32 and rounded once;
     integer dtypes are mixed in float32 (float64 for int32/int64) and rounded to
     the nearest integer (ties to even), not truncated.
@@ -529,7 +560,10 @@ def _mixup_chunked(out: Tensor, inputs: Sequence[Tensor], p: List[int], lams: Li
         b = min(n, a + chunk)
         o = out[a:b]
         torch.stack(list(inputs[a:b]), 0, out=o)
-        part = torch.stack([inputs[j] for j in p[a:b]], 0)
+        if b - a == n:  # one chunk: gather the partners from the fresh stack
+            part = o.index_select(0, torch.as_tensor(p, dtype=torch.long, device=o.device))
+        else:
+            part = torch.stack([inputs[j] for j in p[a:b]], 0)
         wdt = dtype if direct else _buf_dtype(dtype)
         if uniform:
             w: Union[float, Tensor] = 1.0 - lams[0]

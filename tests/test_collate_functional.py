@@ -21,12 +21,14 @@ def _batch(b, shape, dtype=torch.float32, seed=0):
     return [x.to(dtype) for x in xs]
 
 
-@pytest.fixture(params=["chunked", "rowwise"])
+@pytest.fixture(params=["one-chunk", "chunks", "rowwise"])
 def path(request, monkeypatch):
-    """Run a test through both code paths: chunks of stacked samples, and row by row."""
+    """Run a test through every code path: one chunk, several chunks of stacked samples, row by row."""
     if request.param == "rowwise":
-        monkeypatch.setattr(F, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(F, "ROW_BYTES", 1)
         monkeypatch.setattr(F, "CUT_ROW_BYTES", 1)
+    elif request.param == "chunks":
+        monkeypatch.setattr(F, "CHUNK_BYTES", 1000)
     return request.param
 
 

@@ -192,8 +192,8 @@ def test_uint8_and_half_dtypes_kept():
             x_ref, _ = _reference(samples, params, 5, True)
             tol = {torch.uint8: 0.5 + 1e-6, torch.float16: 2e-3, torch.bfloat16: 1e-2}[dtype]
             assert float((x.double() - x_ref).abs().max()) <= tol
-    x, _ = MixUp(5, seed=0, target_dtype=torch.float16)(_samples(3))
-    assert _ is not None
+    _, y = MixUp(5, seed=0, target_dtype=torch.float16)(_samples(3))
+    assert y.dtype == torch.float16
 
 
 def test_numpy_inputs():
