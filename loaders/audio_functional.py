@@ -111,9 +111,17 @@ def as_waveform(x: Array, owner: str = "audio", name: str = "waveform",
     if t.shape[-1] < min_length:
         raise ValueError(f"{owner}: {name} has {t.shape[-1]} samples, fewer than the {min_length} this transform "
                          f"needs (its FFT size); pad the clip or lower n_fft")
-    if not bool(torch.isfinite(t).all()):
+    if not _all_finite(t):
         raise ValueError(f"{owner}: {name} contains NaN or inf samples")
     return t, was_numpy
+
+
+def _all_finite(t: torch.Tensor) -> bool:
+    # Fast path: one reduction, no mask allocated. A finite sum proves every sample finite;
+    # otherwise (NaN/inf, or an overflowing sum of huge values) check element by element.
+    if bool(torch.isfinite(t.sum())):
+        return True
+    return bool(torch.isfinite(t).all())
 
 
 def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram") -> Tuple[torch.Tensor, bool]:
@@ -128,7 +136,7 @@ def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram")
         raise ValueError(f"{owner}: {name} must have shape (..., freq, time), got {tuple(t.shape)}")
     if t.numel() == 0:
         raise ValueError(f"{owner}: {name} is empty (shape {tuple(t.shape)})")
-    if not bool(torch.isfinite(t).all()):
+    if not _all_finite(t):
         raise ValueError(f"{owner}: {name} contains NaN or inf values (clamp dB spectrograms to a floor first)")
     return t, was_numpy
 
@@ -166,16 +174,17 @@ def colored_noise(shape: Tuple[int, ...], color: str, seed: int, dtype: torch.dt
         raise ValueError(f"colored_noise: color must be one of {sorted(NOISE_COLORS)}, got {color!r}")
     g = torch.Generator().manual_seed(int(seed))
     n = shape[-1]
-    noise = torch.randn(shape, generator=g, dtype=torch.float64)
+    work = dtype if dtype in _FLOAT_DTYPES else torch.float64
+    noise = torch.randn(shape, generator=g, dtype=work)  # drawn on the CPU: the same on every device
     b = NOISE_COLORS[color]
     if b != 0.0 and n > 1:
         spec = torch.fft.rfft(noise, dim=-1)
-        f = torch.fft.rfftfreq(n, dtype=torch.float64)
+        f = torch.fft.rfftfreq(n, dtype=work)
         scale = torch.zeros_like(f)
         scale[1:] = f[1:].pow(-b)
-        noise = torch.fft.irfft(spec * scale, n=n, dim=-1)
-    rms = noise.pow(2).mean(dim=-1, keepdim=True).sqrt()
-    noise = noise / torch.where(rms > 0, rms, torch.ones_like(rms))
+        noise = torch.fft.irfft(spec.mul_(scale), n=n, dim=-1)
+    rms = noise.square().mean(dim=-1, keepdim=True).sqrt_()
+    noise = noise.div_(torch.where(rms > 0, rms, torch.ones_like(rms)))
     return noise.to(device=device, dtype=dtype)
 
 
