@@ -34,7 +34,7 @@ from __future__ import annotations
 import numbers
 import os
 from contextlib import contextmanager
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -447,7 +447,9 @@ class EmbeddingMixer:
     Attention: the collate's ``attention_mask`` is already the union of each pair's
     masks, so the padding positions of the shorter text (where its pad embedding is
     mixed in) are attended. Inputs given as ``inputs_embeds`` bypass the embedding
-    module and are not mixed.
+    module and are not mixed. Every call of the embedding module inside the block is
+    mixed: encoder-decoder models that share it (T5, BART) would mix the decoder
+    inputs too; this helper targets encoders (BERT-style classifiers).
 
     Args:
         model: a module with ``get_input_embeddings()`` (any transformers ``PreTrainedModel``).

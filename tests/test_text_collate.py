@@ -16,7 +16,7 @@ from scipy import stats
 from collate import EmbeddingMixer, TextCollate
 from collate.text import pad_sequences, soft_labels
 from loaders.hf import train_tokenizer
-from loaders.keys import KeyedBatch, SharedValue
+from loaders.keys import KeyedBatch
 
 CORPUS = [
     "the striker scored a late goal and the team won the match",
