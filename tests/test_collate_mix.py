@@ -404,3 +404,21 @@ def test_repr_and_pickle():
     fn(_samples(2))  # creates the process-local generator
     clone = pickle.loads(pickle.dumps(fn))
     assert clone._rng is None and repr(clone) == repr(fn)
+
+
+def test_keyed_loader_same_batches_whatever_num_workers():
+    """With AugmentedDataset's KeyedBatchSampler the mixing depends on the batch keys only."""
+    from loaders import AugmentedDataset
+
+    data = [(torch.full((1, 4, 4), float(i)), i % 3) for i in range(10)]
+    ds = AugmentedDataset(data, seed=5)
+
+    def run(workers):
+        ds.set_epoch(2)
+        fn = MixUpOrCutMix(3, per_sample=True, return_params=True)
+        return list(ds.loader(batch_size=4, shuffle=True, num_workers=workers, collate_fn=fn))
+
+    a, b = run(0), run(2)
+    assert len(a) == len(b) == 3
+    for (xa, ya, pa), (xb, yb, pb) in zip(a, b):
+        assert pa == pb and torch.equal(xa, xb) and torch.equal(ya, yb)
