@@ -278,3 +278,24 @@ def test_iterable_shuffled_stream_keyed_batches_through_text_collate(tok, hf_ds)
         batches = list(_loader(ds, coll, 2, batch_size=None))
         assert sum(len(b["labels"]) for b in batches) == 40 and all("mix_index" in b for b in batches)
     assert orders[0] == orders[1] and orders[0] != orders[2]  # the HF shuffle follows set_epoch
+
+
+def test_rank_and_world_default_to_torch_distributed(hf_ds, monkeypatch):
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
+    monkeypatch.setattr(torch.distributed, "get_world_size", lambda group=None: 2)
+    ds = HFIterableDataset(hf_ds.to_iterable_dataset(), HFTextTransform(label_column="label", keep_columns=["idx"]),
+                           seed=0)
+    assert [r["idx"] for r in ds] == list(range(1, 40, 2))
+
+
+def test_strength_knob_reaches_the_text_transform(tok, hf_ds):
+    from loaders.keys import SharedValue
+
+    strength = SharedValue(0.0)
+    aug = from_hf(hf_ds, DropWords(0.5), knobs={"strength": strength}, seed=0)
+    rows = [r for b in _loader(aug, _identity, 2, batch_size=10) for r in b]
+    assert [r["text"] for r in rows] == hf_ds["text"]  # strength 0: p * 0, nothing applied
+    strength.set(1.0)  # shared memory: the (new) workers see it
+    rows = [r for b in _loader(aug, _identity, 2, batch_size=10) for r in b]
+    assert sum(r["text"] != t for r, t in zip(rows, hf_ds["text"])) > 20
