@@ -366,3 +366,13 @@ def test_worker_dataloader_matches_main_process():
     got = [s for batch in loader for s in batch]
     assert got == main
     assert any(a != b for a, b in zip(main, texts))
+
+
+@pytest.mark.parametrize("t", [RandomDeletion(0.2), RandomDeletion(1.0), RandomDeletion(0.0), RandomSwap(0.3),
+                               SynonymReplacement(0.3), RandomInsertion(0.3), WordShuffle(window=2),
+                               SentenceShuffle(), EDA()], ids=repr)
+def test_explain_matches_apply(t):
+    text = SENT + " Second sentence, with café. Third!"
+    for k in range(25):
+        params = t.sample(sample_rng(9, 0, k))
+        assert t.explain(text, params)["output"] == t.apply(text, params)

@@ -79,7 +79,10 @@ class HashRng:
             return []
         if p >= 1.0:
             return list(range(n))
-        inv_log_q = 1.0 / math.log1p(-p)
+        return self.geometric_indices(n, 1.0 / math.log1p(-p))
+
+    def geometric_indices(self, n: int, inv_log_q: float) -> List[int]:
+        """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
         log = math.log
         out: List[int] = []
         i = -1

@@ -51,6 +51,7 @@ __all__ = [
     "eda_count",
     "match_case",
     "delete_words",
+    "delete_at",
     "swap_words",
     "insert_synonyms",
     "replace_synonyms",
@@ -130,9 +131,15 @@ def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
     dropped = _drop_indices(rng, n, p)
     if not dropped:
         return list(parts), {"deleted": dropped}
-    if len(dropped) == n:
+    return delete_at(parts, dropped, rng), {"deleted": dropped}
+
+
+def delete_at(parts: Parts, dropped: List[int], rng) -> Parts:
+    """Remove the words at the sorted indices ``dropped`` (all of them: one random word stays)."""
+    n = len(parts) // 2
+    if len(dropped) >= n:
         keep = rng.randrange(n)
-        dropped = [i for i in range(n) if i != keep]
+        dropped[:] = [i for i in range(n) if i != keep]
     out = [parts[0]]
     cursor = 1
     for i in dropped:
@@ -143,7 +150,7 @@ def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
             out[-1] = _merge_seps(out[-1], b)
         cursor = k + 2
     out.extend(parts[cursor:])
-    return out, {"deleted": dropped}
+    return out
 
 
 def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:

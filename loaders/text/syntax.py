@@ -154,10 +154,6 @@ def _join(pieces: Sequence[str]) -> str:
     return out
 
 
-def _is_proper(tok) -> bool:
-    return tok.tag_ in ("NNP", "NNPS") or tok.text == "I"
-
-
 def _lower_first(tokens, override: Optional[Dict[int, str]] = None) -> str:
     """Span text with its first letter lowered unless it is a proper noun or 'I'."""
     text = _span_text(tokens, override)
@@ -319,7 +315,7 @@ def _back_adverbial(sent) -> List[str]:
         rest = [t for t in body if t.i > comma]
         if not any(t.dep_ in ("nsubj", "nsubjpass") for t in rest) or rest[-1].is_punct:
             continue
-        main = _cap_first(_span_text(rest)) if _is_proper(rest[0]) else _cap_first(_span_text(rest))
+        main = _cap_first(_span_text(rest))
         moved = _lower_first(span)
         out.append(_join([main, moved] + [t.text for t in tail]))
     return out

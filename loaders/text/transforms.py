@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+import math
+
 import numpy as np
 
 from .._validate import check_int, check_number, check_probability
@@ -110,7 +112,7 @@ class _TextTransform(Transform):
         if rng.__class__ is not _GENERATOR and not isinstance(rng, np.random.Generator):
             raise TypeError(f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, "
                             f"got {type(rng).__name__}")
-        p = self.effective_p(strength)
+        p = self.p * strength if self._p_scales else self.effective_p(strength)
         u = rng.random()
         if not u < p:
             return {"apply": False}
@@ -123,6 +125,7 @@ class _TextTransform(Transform):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._plain_sample = cls._sample is _TextTransform._sample
+        cls._p_scales = cls.strength_mode in ("p", "both") and cls.effective_p is Transform.effective_p
 
     def __call__(self, x: Any, rng: Any = None, *, strength: float = 1.0) -> Any:
         if rng.__class__ is not _GENERATOR:
@@ -199,6 +202,26 @@ class RandomDeletion(_WordOp):
     def __init__(self, p_word: float = 0.1, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.p_word = check_probability("p_word", p_word, owner="RandomDeletion")
+        self._inv_log_q = 1.0 / math.log1p(-self.p_word) if 0.0 < self.p_word < 1.0 else None
+
+    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+        # the hot path: a text without deletions comes back as is, without a join
+        if x.__class__ is not str:
+            check_text(x, "RandomDeletion")
+        if not params.get("apply", True) or self.p_word <= 0.0:
+            return x
+        parts = _split(x)
+        n = len(parts) >> 1
+        if n <= 1:
+            return x
+        rng = HashRng(params["seed"])
+        if self._inv_log_q is None:
+            dropped = list(range(n))
+        else:
+            dropped = rng.geometric_indices(n, self._inv_log_q)
+        if not dropped:
+            return x
+        return "".join(ops.delete_at(parts, dropped, rng))
 
     def _op(self, parts, rng):
         return ops.delete_words(parts, self.p_word, rng)
