@@ -41,7 +41,7 @@ import torch
 
 from loaders._validate import check_int, check_number, check_probability, check_seed
 from loaders.hf import TokenizerAdapter, _no_fork_deadlock, check_text
-from loaders.keys import KeyedBatch, batch_rng
+from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
 
 __all__ = ["TextCollate", "EmbeddingMixer", "soft_labels", "pad_sequences", "MIX_KEYS"]
 
@@ -203,8 +203,9 @@ class TextCollate:
             training code never branches.
         per_sample: one lambda per sample instead of one per batch.
         seed: salt for the batch-keyed generator (KeyedBatch input) or seed of the
-            per-process generator (plain list input; combined with the worker id, so no two
-            workers repeat; ``None`` = OS entropy).
+            per-process generator (plain list input; in a worker combined with the worker id and
+            the DataLoader's worker seed, as in ``collate.MixUp``: no two workers repeat, and
+            non-persistent workers draw anew each epoch; ``None`` = OS entropy).
         target_dtype: floating dtype of ``labels``.
         pad_token_id: override the tokenizer's pad token id.
 
@@ -285,13 +286,19 @@ class TextCollate:
     # -- randomness ----------------------------------------------------------------------
     def _generator(self, batch: Sequence[Any]) -> np.random.Generator:
         if isinstance(batch, KeyedBatch):
+            if len(batch.indices) != len(batch):
+                raise ValueError(f"TextCollate: KeyedBatch has {len(batch)} samples but {len(batch.indices)} indices")
             return batch_rng(batch.keys, salt=self.seed or 0)
         if self._rng is None or self._rng_pid != os.getpid():
             info = torch.utils.data.get_worker_info()
-            worker = 0 if info is None else info.id + 1
-            # seed=None: fresh OS entropy in every process; else (seed, worker) so workers differ.
-            seq = np.random.SeedSequence() if self.seed is None else np.random.SeedSequence([self.seed, worker])
-            self._rng = np.random.default_rng(seq)
+            if self.seed is None:  # fresh OS entropy in every process
+                self._rng = np.random.default_rng()
+            elif info is None:
+                self._rng = np.random.default_rng([COLLATE_STREAM, self.seed])
+            else:
+                # as collate.mix: the worker seed changes every epoch for non-persistent workers
+                # (reproducible under torch.manual_seed); the id separates the workers
+                self._rng = np.random.default_rng([COLLATE_STREAM, self.seed, info.id, info.seed])
             self._rng_pid = os.getpid()
         return self._rng
 

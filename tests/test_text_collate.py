@@ -260,8 +260,13 @@ def test_distinct_draws_in_two_workers(tok):
     c = TextCollate(tok, 3, mixup_alpha=1.0, seed=0)
     loader = torch.utils.data.DataLoader(Rows(), batch_size=4, num_workers=2, collate_fn=c,
                                          multiprocessing_context="fork")
+    torch.manual_seed(0)
     lams = [float(b["mix_lambda"][0]) for b in loader]
     assert len(set(lams)) == 4, lams  # workers 0 and 1 do not repeat each other
+    again = [float(b["mix_lambda"][0]) for b in loader]
+    assert not set(again) & set(lams)  # new (non-persistent) workers draw anew next epoch
+    torch.manual_seed(0)
+    assert [float(b["mix_lambda"][0]) for b in loader] == lams  # reproducible under torch.manual_seed
 
 
 # -- a real tiny transformers model ------------------------------------------------------
