@@ -339,6 +339,8 @@ class _MixCollate:
             return tuple(values) + (params,)
         if isinstance(first, list):
             return values
+        if hasattr(first, "_fields") and len(values) == len(first):
+            return type(first)(*values)  # namedtuple samples come back as the same namedtuple
         return tuple(values)
 
     def _mix(self, rows: List[Tensor], stacked: Optional[Tensor], targets: Any, params: Dict[str, Any],

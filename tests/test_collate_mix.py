@@ -237,6 +237,14 @@ def test_tuple_extra_fields_and_list_samples():
     assert torch.equal(x2, x) and torch.equal(y2, y) and torch.equal(e2, extra)
 
 
+def test_namedtuple_samples_keep_their_type():
+    from collections import namedtuple
+
+    Sample = namedtuple("Sample", "image label")
+    out = CutMix(3, seed=0)([Sample(torch.rand(1, 4, 4), i) for i in range(3)])
+    assert type(out) is Sample and out.label.shape == (3, 3)
+
+
 def _pad_collate(samples):
     """A tiny stand-in for collate.PadCollate: pads the last dim, returns (x, y, lengths)."""
     t = max(s[0].shape[-1] for s in samples)
