@@ -51,6 +51,16 @@ def test_split_join_round_trip(text):
     assert seps[0] + "".join(s + p for s, p in zip(sentences, seps[1:])) == text
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 -'\u2019.,:;!é日_\n")), max_size=40))
+def test_fast_split_pattern_equals_reference(text):
+    import re
+
+    from loaders.text.tokenizer import WORD_PATTERN
+
+    assert split_words(text) == re.compile("(" + WORD_PATTERN + ")").split(text)
+
+
 def test_words_keep_contractions_unicode_numbers():
     assert words("Don't stop: café, naïve Ελληνικά 日本語, 3.14 and 1,000 well-known!") == [
         "Don't", "stop", "café", "naïve", "Ελληνικά", "日本語", "3.14", "and", "1,000", "well-known"]
