@@ -99,6 +99,10 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000, *, lowercase: 
         min_frequency: minimum count for a merge.
         model_max_length: the wrapped tokenizer's ``model_max_length``.
 
+    Note: the vocabulary can differ between processes for the same corpus (the
+    ``tokenizers`` trainer breaks frequency ties in hash order); train once and share the
+    object (or ``save_pretrained``) when runs must match exactly.
+
     Returns:
         A ``transformers.PreTrainedTokenizerFast`` with ``[PAD]`` (id 0),
         ``[UNK]``, ``[CLS]``, ``[SEP]``, ``[MASK]``, the BERT template
