@@ -316,7 +316,7 @@ class _MixCollate:
 
         reduce = dict(getattr(self.base_collate, "mix_pair_reduce", None) or {})
         reduce.update(DEFAULT_PAIR_REDUCE if self.pair_reduce is None else self.pair_reduce)
-        if any(mixed):
+        if True in mixed:
             for k, how in reduce.items():
                 if k in collated and k != ikey and k != tkey:
                     v = collated[k]
@@ -349,39 +349,50 @@ class _MixCollate:
         perm = params["perm"]
         if self.per_sample:
             modes, lams, boxes = params["mode"], params["lam"], params["box"]
+            mixed = [m != "none" and lam < 1.0 and perm[i] != i for i, (m, lam) in enumerate(zip(modes, lams))]
+            kinds = set(modes)
+            lam_arg: Any = lams
         else:
-            modes, lams, boxes = [params["mode"]] * n, [params["lam"]] * n, [params["box"]] * n
-        mixed = [m != "none" and lam < 1.0 and perm[i] != i for i, (m, lam) in enumerate(zip(modes, lams))]
-        lam_arg = lams if self.per_sample else lams[0]
+            mode, lam_arg = params["mode"], params["lam"]
+            on = mode != "none" and lam_arg < 1.0
+            mixed = [on and j != i for i, j in enumerate(perm)]
+            kinds = {mode}
+        any_mixed = True in mixed
         # targets
         idx = F.int_targets(targets, self.num_classes, owner=owner)
         if idx is not None:
             if idx.shape[0] != n:
                 raise ValueError(f"{owner}: got {idx.shape[0]} targets for {n} inputs")
-            y = F.mixed_one_hot(idx, self.num_classes, perm if any(mixed) else None, lam_arg,
+            y = F.mixed_one_hot(idx, self.num_classes, perm if any_mixed else None, lam_arg,
                                 label_smoothing=self.label_smoothing, dtype=self.target_dtype)
         else:
             y = F.soft_targets(targets, self.num_classes, label_smoothing=self.label_smoothing,
                                dtype=self.target_dtype, owner=owner)
             if y.shape[0] != n:
                 raise ValueError(f"{owner}: got {y.shape[0]} targets for {n} inputs")
-            if any(mixed):
+            if any_mixed:
                 y = F.mix_targets(y, perm, lam_arg)
         # inputs
-        any_mix = any(m == "mixup" for m in modes)
-        any_cut = any(m == "cutmix" for m in modes)
+        any_mix, any_cut = "mixup" in kinds, "cutmix" in kinds
         dtype = rows[0].dtype
         if any_mix and not (dtype.is_floating_point or dtype in F._INT_DTYPES):
             raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {dtype}; use float or integer inputs")
         out = F.empty_batch(rows[0], n)
+        if not self.per_sample:
+            if any_mix:
+                F.mixup_into(out, rows, perm, lam_arg)
+            elif any_cut:
+                F.stack_cutmix(rows, perm, params["box"], out=out)
+            else:
+                F.stack(rows, out=out)
+            return out, y, mixed
         cut_boxes = [b if m == "cutmix" else None for m, b in zip(modes, boxes)]
         if any_mix:
-            mix_lams = [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)]
-            F.mixup_into(out, rows, perm, mix_lams if self.per_sample else mix_lams[0])
+            F.mixup_into(out, rows, perm, [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)])
             if any_cut:
                 F.cutmix_into(out, rows, perm, cut_boxes, out_is_stack=False)
         elif any_cut:
-            F.stack_cutmix(rows, perm, cut_boxes if self.per_sample else cut_boxes[0], out=out)
+            F.stack_cutmix(rows, perm, cut_boxes, out=out)
         else:
             F.stack(rows, out=out)
         return out, y, mixed
