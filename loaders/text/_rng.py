@@ -28,9 +28,9 @@ from __future__ import annotations
 import math
 from hashlib import shake_128
 from struct import unpack
-from typing import List
+from typing import List, Tuple
 
-__all__ = ["HashRng"]
+__all__ = ["HashRng", "geometric_indices"]
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -46,6 +46,13 @@ class HashRng:
         self._seed = int(seed) & _M
         self._state = self._seed
         self._counter = 0
+
+    @classmethod
+    def from_state(cls, seed: int, state: int) -> "HashRng":
+        """A generator for ``seed`` whose scalar stream continues from SplitMix64 ``state``."""
+        r = cls(seed)
+        r._state = state & _M
+        return r
 
     def random(self) -> float:
         """A uniform float in [0, 1) with 53 random bits."""
@@ -83,18 +90,25 @@ class HashRng:
 
     def geometric_indices(self, n: int, inv_log_q: float) -> List[int]:
         """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
-        log = math.log
-        out: List[int] = []
-        i = -1
-        state = self._state
-        while True:
-            # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1];
-            # SplitMix64 inlined (the same stream as random())
-            state = z = (state + _GOLDEN) & _M
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
-            i += 1 + int(log(1.0 - ((z ^ (z >> 31)) >> 11) * _SCALE) * inv_log_q)
-            if i >= n:
-                self._state = state
-                return out
-            out.append(i)
+        out, self._state = geometric_indices(self._state, n, inv_log_q)
+        return out
+
+
+def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], int]:
+    """Bernoulli(p) indices below ``n`` by geometric skipping from SplitMix64 ``state``.
+
+    Returns ``(indices, new_state)``; the draws are those ``HashRng.random()``
+    would make from that state. ``inv_log_q`` is ``1 / log(1 - p)``.
+    """
+    log = math.log
+    out: List[int] = []
+    i = -1
+    while True:
+        # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1]
+        state = z = (state + _GOLDEN) & _M
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
+        i += 1 + int(log(1.0 - ((z ^ (z >> 31)) >> 11) * _SCALE) * inv_log_q)
+        if i >= n:
+            return out, state
+        out.append(i)

@@ -37,6 +37,7 @@ from ..keys import as_generator
 from ..transform import Transform
 from . import ops
 from ._rng import HashRng
+from ._rng import geometric_indices as _geometric
 from .thesaurus import Thesaurus, default_thesaurus
 from .tokenizer import _SPLIT, join_words, split_words
 
@@ -55,6 +56,7 @@ __all__ = [
 
 _SEED_SCALE = float(1 << 53)
 _GENERATOR = np.random.Generator
+_M64 = (1 << 64) - 1
 _SAMPLE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
     "Don't worry, the café's naïve owner sold 3.5 kg of coffee! Ελληνικά words stay.",
@@ -214,13 +216,14 @@ class RandomDeletion(_WordOp):
         n = len(parts) >> 1
         if n <= 1:
             return x
-        rng = HashRng(params["seed"])
+        seed = params["seed"]
         if self._inv_log_q is None:
-            dropped = list(range(n))
+            dropped, rng = list(range(n)), HashRng(seed)
         else:
-            dropped = rng.geometric_indices(n, self._inv_log_q)
-        if not dropped:
-            return x
+            dropped, state = _geometric(seed & _M64, n, self._inv_log_q)
+            if not dropped:
+                return x
+            rng = HashRng.from_state(seed, state)  # the same stream goes on
         return "".join(ops.delete_at(parts, dropped, rng))
 
     def _op(self, parts, rng):
