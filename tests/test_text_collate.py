@@ -93,6 +93,20 @@ def test_raw_tokenizers_tokenizer(tok):
     assert torch.equal(TextCollate(raw, 3, pad_token_id=0)(rows)["input_ids"], out["input_ids"])
 
 
+def test_raw_tokenizer_left_padding_and_multiple(tok):
+    raw = type(tok.backend_tokenizer).from_str(tok.backend_tokenizer.to_str())
+    raw.no_truncation()
+    raw.enable_padding(direction="left", pad_id=0, pad_token="[PAD]", pad_to_multiple_of=8)
+    rows = _rows(5)
+    out = TextCollate(raw, 3, pad_to_multiple_of=8, max_length=12)(rows)
+    ref_tok = type(raw).from_str(raw.to_str())
+    ref_tok.enable_truncation(12)
+    encs = ref_tok.encode_batch([r["text"] for r in rows])  # the tokenizer's own left padding
+    assert torch.equal(out["input_ids"], torch.tensor([e.ids for e in encs]))
+    assert torch.equal(out["attention_mask"], torch.tensor([e.attention_mask for e in encs]))
+    assert out["input_ids"].shape[1] == 16 and out["attention_mask"][:, -1].all()
+
+
 def test_pretokenized_samples_are_only_padded(tok):
     rows = [{"input_ids": torch.tensor([2, 9, 3]), "token_type_ids": torch.zeros(3, dtype=torch.long), "label": 1},
             {"input_ids": [2, 3], "token_type_ids": [0, 0], "label": 0}]
