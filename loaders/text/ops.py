@@ -53,6 +53,7 @@ __all__ = [
     "delete_words",
     "delete_at",
     "swap_words",
+    "swap_inplace",
     "insert_synonyms",
     "replace_synonyms",
     "shuffle_words",
@@ -156,10 +157,15 @@ def delete_at(parts: Parts, dropped: List[int], rng) -> Parts:
 def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:
     """EDA's random swap, ``n`` times; ``info["swaps"]`` lists the word-index pairs."""
     out = list(parts)
+    return out, {"swaps": swap_inplace(out, n, rng)}
+
+
+def swap_inplace(parts: Parts, n: int, rng) -> List[List[int]]:
+    """:func:`swap_words` on a list the caller owns (modified in place); returns the swaps."""
     m = len(parts) // 2
-    swaps = []
+    swaps: List[List[int]] = []
     if m < 2:
-        return out, {"swaps": swaps}
+        return swaps
     randrange = rng.randrange
     for _ in range(n):
         i = randrange(m)
@@ -171,9 +177,9 @@ def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:
         if j == i:
             continue
         a, b = 2 * i + 1, 2 * j + 1
-        out[a], out[b] = out[b], out[a]
+        parts[a], parts[b] = parts[b], parts[a]
         swaps.append([i, j])
-    return out, {"swaps": swaps}
+    return swaps
 
 
 def _has_synonyms(word: str, thesaurus, stop_words) -> Tuple[str, ...]:

@@ -250,6 +250,19 @@ class RandomSwap(_WordOp):
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "RandomSwap")
 
+    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+        # the hot path: swap in place in the freshly split list
+        if x.__class__ is not str:
+            check_text(x, "RandomSwap")
+        if not params.get("apply", True):
+            return x
+        parts = _split(x)
+        n = ops.eda_count(self.alpha, len(parts) >> 1)
+        if n == 0 or len(parts) < 5:
+            return x
+        ops.swap_inplace(parts, n, HashRng(params["seed"]))
+        return "".join(parts)
+
     def _op(self, parts, rng):
         return ops.swap_words(parts, ops.eda_count(self.alpha, len(parts) // 2), rng)
 
