@@ -33,7 +33,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Sequence, Union
 
