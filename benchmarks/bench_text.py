@@ -274,6 +274,12 @@ def main(argv=None):
     ]
     results = measure(rows, rounds, reps, clock)
 
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as fh:
+        json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps, "clock": ap_clock,
+                   "sentences": len(SENTENCES), "python": platform.python_version(),
+                   "machine": platform.machine(), "results": results}, fh, indent=2)
+
     def fmt(cell):
         return f"{cell['sentences_per_s']:>10.0f}" if cell else f"{'-':>10}"
 
@@ -290,11 +296,6 @@ def main(argv=None):
                 print(f"  note [{r['operation']} / {k}]: {note}")
     print(f"(clock={ap_clock}: medians over {rounds} interleaved rounds on the same {len(SENTENCES)} sentences; "
           "ratios are medians of per-round paired ratios; a shared machine makes timings noisy)")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps, "clock": ap_clock,
-                   "sentences": len(SENTENCES), "python": platform.python_version(),
-                   "machine": platform.machine(), "results": results}, fh, indent=2)
     print(f"wrote {args.out}")
     return 0
 
