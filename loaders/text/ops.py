@@ -42,7 +42,7 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .tokenizer import split_sentences
 
@@ -283,7 +283,3 @@ def shuffle_sentences(text: str, rng) -> Tuple[str, Info]:
         pieces.append(sentences[i])
         pieces.append(seps[j + 1])
     return "".join(pieces), {"order": order}
-
-
-def _words_of(parts: Sequence[str]) -> List[str]:
-    return list(parts[1::2])

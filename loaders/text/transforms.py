@@ -26,9 +26,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
-
 import math
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -39,7 +38,7 @@ from . import ops
 from ._rng import HashRng
 from ._rng import geometric_indices as _geometric
 from .thesaurus import Thesaurus, default_thesaurus
-from .tokenizer import _SPLIT, join_words, split_words
+from .tokenizer import _SPLIT, join_words
 
 _split = _SPLIT.split
 
