@@ -150,10 +150,11 @@ def restore_type(y: torch.Tensor, was_numpy: bool) -> Array:
 # Noise
 # ---------------------------------------------------------------------------
 def signal_power(x: torch.Tensor, per_channel: bool = False) -> torch.Tensor:
-    """Mean square; over all samples, or per channel (``keepdim`` on the time axis)."""
+    """Mean square in float64 (no overflow for loud float32 clips); over all samples or per channel."""
     if per_channel:
-        return x.pow(2).mean(dim=-1, keepdim=True)
-    return x.pow(2).mean()
+        norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True, dtype=torch.float64)
+        return norm.square() / x.shape[-1]
+    return torch.linalg.vector_norm(x, dtype=torch.float64).square() / x.numel()
 
 
 def colored_noise(shape: Tuple[int, ...], color: str, seed: int, dtype: torch.dtype = torch.float32,
@@ -218,7 +219,7 @@ def add_noise(x: torch.Tensor, noise: torch.Tensor, snr_db: float, per_channel: 
                          "trim digital silence from the noise clips")
     target = ps / (10.0 ** (float(snr_db) / 10.0))
     k = torch.where(ps > 0, torch.sqrt(target / torch.where(pn > 0, pn, torch.ones_like(pn))), torch.zeros_like(ps))
-    return x + k * noise
+    return x + k.to(x.dtype) * noise
 
 
 def gain(x: torch.Tensor, db: float) -> torch.Tensor:

@@ -419,3 +419,12 @@ def test_stft_istft_and_phase_vocoder_match_torch_and_torchaudio():
             advance = torch.linspace(0, math.pi * hop, n_fft // 2 + 1, dtype=torch.float64)[..., None]
             peer = TAF.phase_vocoder(ref, rate, advance)
             assert torch.allclose(mine.transpose(-1, -2), peer, atol=1e-8)
+
+
+def test_addnoise_on_a_very_loud_float32_clip_stays_finite_and_exact():
+    x = torch.from_numpy(harmonic_tone(300, 0.1)).float() * 1e30  # mean square overflows float32
+    t = AddNoise(snr_db=(10, 20))
+    params = t.sample(_rng(0))
+    y = t.apply(x, params)
+    assert bool(torch.isfinite(y).all())
+    assert abs(measured_snr(x.numpy(), y.numpy()) - params["snr_db"]) < 0.01

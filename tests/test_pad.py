@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 
 from collate import CutMix, MixUp, PadCollate
@@ -167,3 +169,19 @@ def test_two_worker_loader_gives_mixed_padded_batches_reproducibly():
         assert torch.allclose(y.sum(1), torch.ones(len(y)))
         assert torch.equal(x, x0) and torch.equal(y, y0) and torch.equal(lengths, l0)
     assert not deep_equal(two[0][0], run(0)[1][0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=6), channels=st.integers(1, 3),
+       multiple=st.one_of(st.none(), st.integers(1, 16)))
+def test_unpadding_with_lengths_gives_back_the_samples(lengths, channels, multiple):
+    waves = [torch.randn(channels, n) for n in lengths]
+    x, y, ls, mask = PadCollate(pad_to_multiple_of=multiple, return_mask=True)([(w, 0) for w in waves])
+    assert ls.tolist() == lengths
+    if multiple:
+        assert x.shape[-1] % multiple == 0
+    assert x.shape[-1] >= max(lengths) and (multiple or x.shape[-1] == max(lengths))
+    for i, w in enumerate(waves):
+        assert torch.equal(x[i, :, : lengths[i]], w)
+        assert bool((x[i, :, lengths[i]:] == 0).all())
+        assert mask[i].sum() == lengths[i] and bool(mask[i, : lengths[i]].all())
