@@ -386,3 +386,13 @@ def test_explain_matches_apply(t):
     for k in range(25):
         params = t.sample(sample_rng(9, 0, k))
         assert t.explain(text, params)["output"] == t.apply(text, params)
+
+
+def test_dataset_error_names_the_sample():
+    from loaders import AugmentedDataset
+
+    ds = AugmentedDataset(["fine text", None, b"raw bytes"], EDA(), seed=0)
+    assert isinstance(ds[0], str)
+    for i, tname in ((1, "NoneType"), (2, "bytes")):
+        with pytest.raises(Exception, match=rf"sample index {i}.*{tname}"):
+            ds[i]
