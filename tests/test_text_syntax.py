@@ -122,3 +122,16 @@ def test_bad_arguments():
     for kwargs in SyntaxParaphrase._harness_bad_args():
         with pytest.raises((TypeError, ValueError)):
             SyntaxParaphrase(**kwargs)
+
+
+def test_dataloader_workers_match_main_process():
+    import torch
+
+    from loaders import AugmentedDataset
+
+    texts = [src for src, _ in PASSIVE[:4]] + [src for src, _ in SWAP[:2]]
+    ds = AugmentedDataset(texts, SyntaxParaphrase(), seed=4)
+    main = [ds[i] for i in range(len(texts))]  # loads the model here; forked workers inherit it
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, collate_fn=list)
+    assert [s for b in loader for s in b] == main
+    assert sum(a != b for a, b in zip(main, texts)) >= 4
