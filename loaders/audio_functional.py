@@ -466,8 +466,10 @@ def phase_vocoder(spec: torch.Tensor, rate: float, hop_length: int) -> torch.Ten
     alphas = torch.from_numpy((steps - idx0)[:, None]).to(device=spec.device, dtype=real)
     idx = torch.from_numpy(np.concatenate([idx0, idx0 + 1])).to(spec.device)
     # Magnitude and phase once per input frame (two zero frames appended), then gathered.
-    # In-place arithmetic on the buffers allocated here: each large allocation costs page faults.
     padded = F.pad(spec, (0, 0, 0, 2))
+    if padded.requires_grad and torch.is_grad_enabled():
+        return _phase_vocoder_autograd(padded, idx, alphas, m, hop_length)
+    # In-place arithmetic on the buffers allocated here: each large allocation costs page faults.
     norm = torch.linalg.vector_norm(torch.view_as_real(padded), dim=-1)
     angle = padded.angle()
     n01 = norm.index_select(-2, idx)
@@ -486,6 +488,21 @@ def phase_vocoder(spec: torch.Tensor, rate: float, hop_length: int) -> torch.Ten
     re = torch.cos(phase).mul_(mag)
     im = phase.sin_().mul_(mag)
     return torch.complex(re, im)  # about 2x faster than torch.polar
+
+
+def _phase_vocoder_autograd(padded, idx, alphas, m, hop_length):
+    # The same arithmetic out of place, for inputs that require grad.
+    n_freq = padded.shape[-1]
+    norm = padded.abs()
+    angle = padded.angle()
+    n01 = norm.index_select(-2, idx)
+    a01 = angle.index_select(-2, idx)
+    mag = torch.lerp(n01[..., :m, :], n01[..., m:, :], alphas)
+    phase_advance = torch.linspace(0, math.pi * hop_length, n_freq, dtype=norm.dtype, device=norm.device)
+    dphi = a01[..., m:, :] - a01[..., :m, :] - phase_advance
+    dphi = dphi - (2.0 * math.pi) * torch.round(dphi * (0.5 / math.pi)) + phase_advance
+    phase = torch.cumsum(torch.cat([angle[..., :1, :], dphi[..., :-1, :]], dim=-2), dim=-2)
+    return torch.polar(mag, phase)
 
 
 _WINDOWS: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
