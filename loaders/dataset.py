@@ -115,6 +115,20 @@ def _check_input_key(key: Any, owner: str) -> Any:
     return _check_key("input_key", key, owner)
 
 
+def _check_stream_split(batch_size: Any, drop_last: Any, rank: Any, world_size: Any, owner: str):
+    """Validate the batching and rank split of a stream wrapper; returns the four values."""
+    batch_size = None if batch_size is None else check_int("batch_size", batch_size, low=1, owner=owner)
+    if not isinstance(drop_last, bool):
+        raise TypeError(f"{owner}: drop_last must be a bool, got {drop_last!r}")
+    if (rank is None) != (world_size is None):
+        raise ValueError(f"{owner}: pass both rank and world_size or neither, got rank={rank!r}, "
+                         f"world_size={world_size!r}")
+    if world_size is not None:
+        world_size = check_int("world_size", world_size, low=1, owner=owner)
+        rank = check_int("rank", rank, low=0, high=world_size - 1, owner=owner)
+    return batch_size, drop_last, rank, world_size
+
+
 def _check_knobs(knobs: Any, owner: str) -> Dict[str, Any]:
     if knobs is None:
         return {}
@@ -668,17 +682,8 @@ class AugmentedIterableDataset(_EpochMixin, IterableDataset):
         self.iterable = iterable
         _common_init(self, transform, seed, input_key, target_key, transform_target, target_transform, knobs,
                      return_params, check_types, owner)
-        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, low=1, owner=owner)
-        if not isinstance(drop_last, bool):
-            raise TypeError(f"{owner}: drop_last must be a bool, got {drop_last!r}")
-        self.drop_last = drop_last
-        if (rank is None) != (world_size is None):
-            raise ValueError(f"{owner}: pass both rank and world_size or neither, got rank={rank!r}, "
-                             f"world_size={world_size!r}")
-        if world_size is not None:
-            world_size = check_int("world_size", world_size, low=1, owner=owner)
-            rank = check_int("rank", rank, low=0, high=world_size - 1, owner=owner)
-        self.rank, self.world_size = rank, world_size
+        self.batch_size, self.drop_last, self.rank, self.world_size = _check_stream_split(
+            batch_size, drop_last, rank, world_size, owner)
 
     def _slot(self):
         info = get_worker_info()

@@ -43,10 +43,10 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 
-from ._validate import check_choice, check_int, check_seed
+from ._validate import check_choice, check_int
+from .dataset import _check_knobs, _check_stream_split, _resolve_seed
 from .keys import SharedValue, sample_rng
 from .transform import Transform
 
@@ -541,25 +541,10 @@ class HFIterableDataset(torch.utils.data.IterableDataset):
             raise TypeError(f"{owner}: transform must be a loaders.Transform (e.g. HFTextTransform) or None, "
                             f"got {transform!r}")
         self.dataset, self.transform = dataset, transform
-        seed = check_seed("seed", seed, owner=owner)
-        self.seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else seed
-        knobs = dict(knobs or {})
-        for name, src in knobs.items():
-            if not isinstance(name, str) or not callable(getattr(src, "get", None)):
-                raise TypeError(f"{owner}: knobs must map str -> source with .get() (e.g. SharedValue), "
-                                f"got {name!r}: {src!r}")
-        self.knobs = knobs
-        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, low=1, owner=owner)
-        if not isinstance(drop_last, bool):
-            raise TypeError(f"{owner}: drop_last must be a bool, got {drop_last!r}")
-        self.drop_last = drop_last
-        if (rank is None) != (world_size is None):
-            raise ValueError(f"{owner}: pass both rank and world_size or neither, got rank={rank!r}, "
-                             f"world_size={world_size!r}")
-        if world_size is not None:
-            world_size = check_int("world_size", world_size, low=1, owner=owner)
-            rank = check_int("rank", rank, low=0, high=world_size - 1, owner=owner)
-        self.rank, self.world_size = rank, world_size
+        self.seed = _resolve_seed(seed, owner)
+        self.knobs = _check_knobs(knobs, owner)
+        self.batch_size, self.drop_last, self.rank, self.world_size = _check_stream_split(
+            batch_size, drop_last, rank, world_size, owner)
         self.shard_by = check_choice("shard_by", shard_by, ("examples", "shards"), owner=owner)
         if shard_by == "shards" and dataset.num_shards >= 2 ** (64 - _SHARD_BITS):
             raise ValueError(f"{owner}: too many shards ({dataset.num_shards}) for shard-mode keys")
