@@ -9,8 +9,9 @@ seeds for free and is the same on every platform and Python version:
 * ``shuffle(list)`` draws all its indices at once from one ``shake_128`` block
   keyed by the seed and a counter (multiply-shift, bias below n / 2**64);
 * ``bernoulli_indices(n, p)`` draws which of ``n`` items fire with probability
-  ``p`` by geometric skipping (one draw per success, exactly the law of ``n``
-  independent Bernoulli(p) trials), so deleting 10 % of 20 words costs 3 draws.
+  ``p`` by geometric skipping (one 32-bit uniform per success, half a SplitMix64
+  output: the law of ``n`` independent Bernoulli(p) trials up to a 2**-32
+  resolution), so deleting 10 % of 20 words costs 3 uniforms, 2 mixing steps.
 
 These are the methods :mod:`loaders.text.ops` uses; any ``random.Random`` also
 works there (``bernoulli_indices`` is optional).
@@ -30,11 +31,12 @@ from hashlib import shake_128
 from struct import unpack
 from typing import List, Tuple
 
-__all__ = ["HashRng", "geometric_indices"]
+__all__ = ["HashRng", "geometric_indices", "swap_pairs"]
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _SCALE = 2.0 ** -53
+_SCALE32 = 2.0 ** -32
 
 
 class HashRng:
@@ -97,18 +99,61 @@ class HashRng:
 def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], int]:
     """Bernoulli(p) indices below ``n`` by geometric skipping from SplitMix64 ``state``.
 
-    Returns ``(indices, new_state)``; the draws are those ``HashRng.random()``
-    would make from that state. ``inv_log_q`` is ``1 / log(1 - p)``.
+    Returns ``(indices, new_state)``. Each SplitMix64 output gives two gap uniforms
+    (its high and low 32-bit halves, ``U = 1 - k / 2**32`` in (0, 1]): half the
+    mixing work per deleted word. The law is that of independent Bernoulli(p)
+    trials up to the 2**-32 resolution of ``U`` (gaps are ``floor(log(U) / log(1 - p))``).
+    ``inv_log_q`` is ``1 / log(1 - p)``.
     """
     log = math.log
     out: List[int] = []
     i = -1
     while True:
-        # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1]
         state = z = (state + _GOLDEN) & _M
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
-        i += 1 + int(log(1.0 - ((z ^ (z >> 31)) >> 11) * _SCALE) * inv_log_q)
+        z ^= z >> 31
+        # gap ~ Geometric(p) on {0, 1, ...}: floor(log(U) / log(1 - p)), U in (0, 1]
+        i += 1 + int(log(1.0 - (z >> 32) * _SCALE32) * inv_log_q)
         if i >= n:
             return out, state
         out.append(i)
+        i += 1 + int(log(1.0 - (z & 0xFFFFFFFF) * _SCALE32) * inv_log_q)
+        if i >= n:
+            return out, state
+        out.append(i)
+
+
+def swap_pairs(state: int, m: int, n: int) -> Tuple[List[Tuple[int, int]], int]:
+    """The word-index pairs of ``n`` EDA swaps among ``m`` words, from SplitMix64 ``state``.
+
+    Exactly the draws :func:`loaders.text.ops.swap_inplace` makes with a
+    :class:`HashRng` in that state (``randrange(m)`` for the first index, then at
+    most 3 draws for a different second one, else that swap is skipped), inlined:
+    no generator object and no method call per draw. Returns ``(pairs, new_state)``.
+
+    Example:
+        >>> from loaders.text import ops
+        >>> parts = ["", "a", " ", "b", " ", "c", " ", "d", ""]
+        >>> ops.swap_inplace(parts, 2, HashRng(5)) == [list(p) for p in swap_pairs(5, 4, 2)[0]]
+        True
+    """
+    pairs: List[Tuple[int, int]] = []
+    for _ in range(n):
+        i = -1
+        tries = 0
+        while True:
+            state = z = (state + _GOLDEN) & _M
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
+            k = int(((z ^ (z >> 31)) >> 11) * _SCALE * m)  # HashRng.randrange(m), bit for bit
+            if i < 0:
+                i = k
+                continue
+            tries += 1
+            if k != i:
+                pairs.append((i, k))
+                break
+            if tries >= 3:
+                break
+    return pairs, state

@@ -32,14 +32,25 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
-__all__ = ["split_words", "join_words", "words", "tokenize", "split_sentences", "WORD_PATTERN"]
+__all__ = ["split_words", "join_words", "words", "tokenize", "split_sentences", "is_simple", "WORD_PATTERN"]
 
 #: The regular expression for one word (see the module docstring).
 WORD_PATTERN = r"\w+(?:[-'\u2019.,:]\w+)*"
 try:  # possessive quantifiers (Python 3.11+): same matches, less backtracking bookkeeping (~15 % faster)
     _SPLIT = re.compile(r"(\w++(?:[-'\u2019.,:]\w++)*+)")
+    _W = r"\w++(?:[-'.,:]\w++)*+"
 except re.error:  # pragma: no cover - Python 3.10
     _SPLIT = re.compile("(" + WORD_PATTERN + ")")
+    _W = r"\w+(?:[-'.,:]\w+)*"
+# On ASCII text, Unicode ``\w`` is exactly ``[A-Za-z0-9_]``, so the ASCII-mode
+# pattern gives the same split, about 20 % faster (the engine skips the Unicode tables).
+_SPLIT_ASCII = re.compile("(" + _W + ")", re.ASCII)
+#: Trailing punctuation a *simple* text may put after a word (see :func:`simple_tokens`).
+SIMPLE_PUNCT = ",;:.!?"
+# A *simple* text: ASCII words, each optionally followed by one of SIMPLE_PUNCT, separated by
+# single spaces, nothing before the first word or after the last punctuation. Possessive
+# quantifiers: no backtracking, so a failure is never slow (it only sends the text to the regex split).
+_SIMPLE = re.compile(_W + "[,;:.!?]?+(?: " + _W + "[,;:.!?]?+)*+", re.ASCII).fullmatch
 _WORD = re.compile(WORD_PATTERN)
 _TOKEN = re.compile(WORD_PATTERN + r"|[^\w\s]+")
 # A sentence ends after . ! ? … (or their CJK forms), optionally followed by
@@ -53,7 +64,25 @@ _ABBREV = frozenset(
 
 def split_words(text: str) -> List[str]:
     """Split ``text`` into alternating separators and words (words at odd positions)."""
-    return _SPLIT.split(text)
+    return (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)
+
+
+def is_simple(text: str) -> bool:
+    """Whether ``text`` is *simple*: the fast paths of the word operations apply to it.
+
+    Simple means ASCII words (as :data:`WORD_PATTERN` defines them, so ``don't``,
+    ``3.14`` and ``well-known`` are one word) separated by single spaces, each word
+    optionally followed by one mark of ``, ; : . ! ?``, with nothing before the first
+    word. Then ``text.split(" ")`` gives one *token* per word (the word plus its
+    trailing mark), and :func:`split_words` gives ``["", w1, p1 + " ", w2, ...,
+    wN, pN]``: the word operations can work on the tokens instead of the parts
+    (most English sentences are simple; anything else takes the general path).
+
+    Example:
+        >>> is_simple("I don't think so, really."), is_simple("Hi  there"), is_simple("(yes)")
+        (True, False, False)
+    """
+    return text.isascii() and _SIMPLE(text) is not None
 
 
 def join_words(parts: List[str]) -> str:

@@ -37,13 +37,14 @@ from ..transform import Transform
 from . import ops
 from ._rng import HashRng
 from ._rng import geometric_indices as _geometric
+from ._rng import swap_pairs as _swap_pairs
 from .thesaurus import Thesaurus, default_thesaurus
-from .tokenizer import _SPLIT, join_words
+from .tokenizer import _SIMPLE, SIMPLE_PUNCT, join_words, split_words
 
-_split = _SPLIT.split
+_split = split_words
 
 __all__ = [
-        "WordShuffle",
+    "WordShuffle",
     "SentenceShuffle",
     "SynonymReplacement",
     "RandomInsertion",
@@ -178,6 +179,31 @@ class _WordOp(_TextTransform):
         return join_words(new), info
 
 
+def _delete_tokens(tokens: List[str], dropped: List[int]) -> str:
+    """:func:`ops.delete_at` on a simple text's tokens (word + optional mark, see ``is_simple``).
+
+    The rules of ``delete_at`` reduce to: a dropped word's trailing mark goes to the
+    previous kept token (``the fox, jumps`` -> ``the, jumps``), or, with no kept token
+    before it, to a lead string written before the first kept token (``Hi, you`` ->
+    ``, you``); the single spaces go with the dropped tokens.
+    """
+    out: List[str] = []
+    lead = ""
+    cursor = 0
+    for i in dropped:
+        out += tokens[cursor:i]
+        t = tokens[i]
+        if t[-1] in SIMPLE_PUNCT:  # a word ends with a word character: the mark is exactly t[-1]
+            if out:
+                out[-1] += t[-1]
+            else:
+                lead += t[-1]
+        cursor = i + 1
+    out += tokens[cursor:]
+    text = " ".join(out)
+    return lead + " " + text if lead else text
+
+
 class RandomDeletion(_WordOp):
     """Drop each word independently with probability ``p_word`` (EDA's random deletion).
 
@@ -206,24 +232,36 @@ class RandomDeletion(_WordOp):
         self._inv_log_q = 1.0 / math.log1p(-self.p_word) if 0.0 < self.p_word < 1.0 else None
 
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
-        # the hot path: a text without deletions comes back as is, without a join
+        # The hot path, the same draws and output as explain() (ops.delete_words on the
+        # split parts; tested): the word count comes first, a text without deletions comes
+        # back as is, and a simple text (tokenizer.is_simple) is edited as space-separated
+        # tokens without the regex split.
         if x.__class__ is not str:
             check_text(x, "RandomDeletion")
         if not params.get("apply", True) or self.p_word <= 0.0:
             return x
-        parts = _split(x)
-        n = len(parts) >> 1
+        simple = x.isascii() and _SIMPLE(x) is not None
+        if simple:
+            parts = None
+            n = x.count(" ") + 1
+        else:
+            parts = _split(x)
+            n = len(parts) >> 1
         if n <= 1:
             return x
-        seed = params["seed"]
+        seed = int(params["seed"]) & _M64
         if self._inv_log_q is None:
-            dropped, rng = list(range(n)), HashRng(seed)
+            dropped, state = list(range(n)), seed
         else:
-            dropped, state = _geometric(seed & _M64, n, self._inv_log_q)
+            dropped, state = _geometric(seed, n, self._inv_log_q)
             if not dropped:
                 return x
-            rng = HashRng.from_state(seed, state)  # the same stream goes on
-        return "".join(ops.delete_at(parts, dropped, rng))
+        if len(dropped) >= n:  # every word went: one random word stays (the same stream goes on)
+            keep = HashRng.from_state(seed, state).randrange(n)
+            dropped = [i for i in range(n) if i != keep]
+        if parts is not None:
+            return "".join(ops.delete_at(parts, dropped, None))
+        return _delete_tokens(x.split(" "), dropped)
 
     def _op(self, parts, rng):
         return ops.delete_words(parts, self.p_word, rng)
@@ -250,16 +288,34 @@ class RandomSwap(_WordOp):
         self.alpha = _check_alpha("alpha", alpha, "RandomSwap")
 
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
-        # the hot path: swap in place in the freshly split list
+        # The hot path, the same draws and output as explain() (ops.swap_words on the split
+        # parts; tested): the swap draws are inlined (_rng.swap_pairs), and a simple text
+        # (tokenizer.is_simple) swaps the words of its space-separated tokens, each keeping
+        # its own trailing mark, without the regex split.
         if x.__class__ is not str:
             check_text(x, "RandomSwap")
         if not params.get("apply", True):
             return x
+        if x.isascii() and _SIMPLE(x) is not None:
+            tokens = x.split(" ")
+            m = len(tokens)
+            n = ops.eda_count(self.alpha, m)
+            if n == 0 or m < 2:
+                return x
+            for i, j in _swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
+                a, b = tokens[i], tokens[j]
+                wa, wb = a.rstrip(SIMPLE_PUNCT), b.rstrip(SIMPLE_PUNCT)
+                tokens[i] = wb + a[len(wa):]
+                tokens[j] = wa + b[len(wb):]
+            return " ".join(tokens)
         parts = _split(x)
-        n = ops.eda_count(self.alpha, len(parts) >> 1)
-        if n == 0 or len(parts) < 5:
+        m = len(parts) >> 1
+        n = ops.eda_count(self.alpha, m)
+        if n == 0 or m < 2:
             return x
-        ops.swap_inplace(parts, n, HashRng(params["seed"]))
+        for i, j in _swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
+            a, b = 2 * i + 1, 2 * j + 1
+            parts[a], parts[b] = parts[b], parts[a]
         return "".join(parts)
 
     def _op(self, parts, rng):
