@@ -383,8 +383,9 @@ class PitchShift(_AudioTransform):
     milliseconds per second of 16 kHz audio.
 
     Supported range: ``[-12, 12]`` semitones. The phase vocoder smears
-    transients (a known property of the method); stationary tones keep
-    their frequencies.
+    transients and makes fast frequency sweeps (chirps) fluctuate in level by
+    a few dB (known properties of the method); stationary tones keep their
+    frequencies and level.
 
     Args:
         semitones: (min, max) range drawn uniformly, or one number ``s`` for ``[-s, s]``.
