@@ -8,10 +8,14 @@ shortcut that drifts from the definitions fails here.
 
 from __future__ import annotations
 
+import math
 import re
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from loaders.text import RandomDeletion, RandomSwap, ops, split_words
 from loaders.text._rng import HashRng, geometric_indices, swap_pairs
@@ -81,23 +85,81 @@ def test_delete_tokens_equals_delete_at(text, data):
     tokens = text.split(" ")
     n = len(tokens)
     dropped = sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=max(0, n - 1))))
-    assert _delete_tokens(list(tokens), dropped) == "".join(ops.delete_at(split_words(text), list(dropped), None))
+    assert _delete_tokens(list(tokens), list(dropped)) == "".join(ops.delete_at(split_words(text), list(dropped), None))
+
+
+def _splitmix64(seed):
+    """Reference SplitMix64 (Steele, Lea and Flood 2014; Vigna's splitmix64.c), one output at a time."""
+    state = seed
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) % 2**64
+        z = (state ^ (state >> 30)) * 0xBF58476D1CE4E5B9 % 2**64
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB % 2**64
+        yield z ^ (z >> 31)
+
+
+def test_splitmix64_published_outputs():
+    # the first outputs of splitmix64.c seeded with 1234567, as published with it
+    ref = _splitmix64(1234567)
+    want = [6457827717110365317, 3203168211198807973, 9817491932198370423, 4593380528125082431,
+            16408922859458223821]
+    assert [next(ref) for _ in range(5)] == want
+    rng = HashRng(1234567)
+    assert [rng.random() for _ in range(5)] == [(v >> 11) * 2.0**-53 for v in want]
+
+
+def _ref_swaps(seed, m, n):
+    # EDA's swap_word (at most 3 draws for a different second index), each draw (h * m) >> 32
+    # from the 32-bit halves of the SplitMix64 outputs, high half first
+    halves = (h for v in _splitmix64(seed) for h in (v >> 32, v & 0xFFFFFFFF))
+    pairs = []
+    for _ in range(n):
+        i = next(halves) * m >> 32
+        j = next(halves) * m >> 32
+        tries = 1
+        while j == i and tries < 3:
+            j = next(halves) * m >> 32
+            tries += 1
+        if j != i:
+            pairs.append((i, j))
+    return pairs
 
 
 @settings(max_examples=200, deadline=None)
 @given(seeds, st.integers(2, 40), st.integers(0, 10))
-def test_swap_pairs_are_the_hashrng_draws(seed, m, n):
+def test_swap_draws_against_reference(seed, m, n):
     parts = [""] + [p for k in range(m) for p in (f"w{k}", " ")]
     parts[-1] = ""
+    pairs, _ = swap_pairs(seed, m, n)
+    assert pairs == _ref_swaps(seed, m, n)
+    # ops.swap_inplace with a HashRng uses exactly these pairs, and the stream goes on from there
     rng = HashRng(seed)
-    swaps = ops.swap_inplace(parts, n, rng)
-    pairs, state = swap_pairs(seed, m, n)
-    assert [list(p) for p in pairs] == swaps and state == rng._state
+    assert ops.swap_inplace(parts, n, rng) == [list(p) for p in pairs]
+    assert rng._state == swap_pairs(seed, m, n)[1]
+
+
+@pytest.mark.parametrize("m", [2, 5])
+def test_swap_pairs_law(m):
+    # a swap is skipped with probability m**-3 (3 equal draws); the pairs are uniform over i != j
+    trials = 6000
+    counts = np.zeros((m, m))
+    skipped = 0
+    for seed in range(trials):
+        pairs = swap_pairs(seed * 0x9E3779B1, m, 1)[0]
+        if pairs:
+            counts[pairs[0]] += 1
+        else:
+            skipped += 1
+    q = m ** -3.0
+    assert abs(skipped - trials * q) < 4.5 * math.sqrt(trials * q * (1 - q))
+    assert np.all(np.diag(counts) == 0)
+    off = counts[~np.eye(m, dtype=bool)]
+    assert stats.chisquare(off).pvalue > 1e-4
 
 
 def test_geometric_indices_match_the_generator_and_continue_its_stream():
     for seed in range(50):
         rng = HashRng(seed)
         got = rng.bernoulli_indices(30, 0.2)
-        out, state = geometric_indices(seed, 30, 1.0 / __import__("math").log1p(-0.2))
+        out, state = geometric_indices(seed, 30, 1.0 / math.log1p(-0.2))
         assert got == out and rng._state == state

@@ -13,8 +13,11 @@ seeds for free and is the same on every platform and Python version:
   output: the law of ``n`` independent Bernoulli(p) trials up to a 2**-32
   resolution), so deleting 10 % of 20 words costs 3 uniforms, 2 mixing steps.
 
+* ``swap_pairs(m, n)`` draws EDA's ``n`` random swaps among ``m`` words from
+  32-bit halves of SplitMix64 outputs (usually one mixing step per swap).
+
 These are the methods :mod:`loaders.text.ops` uses; any ``random.Random`` also
-works there (``bernoulli_indices`` is optional).
+works there (``bernoulli_indices`` and ``swap_pairs`` are optional).
 
 Example:
     >>> a, b = HashRng(7), HashRng(7)
@@ -90,6 +93,11 @@ class HashRng:
             return list(range(n))
         return self.geometric_indices(n, 1.0 / math.log1p(-p))
 
+    def swap_pairs(self, m: int, n: int) -> List[Tuple[int, int]]:
+        """The index pairs of ``n`` EDA swaps among ``m >= 2`` words (see :func:`swap_pairs`)."""
+        out, self._state = swap_pairs(self._state, m, n)
+        return out
+
     def geometric_indices(self, n: int, inv_log_q: float) -> List[int]:
         """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
         out, self._state = geometric_indices(self._state, n, inv_log_q)
@@ -125,28 +133,35 @@ def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], 
 
 
 def swap_pairs(state: int, m: int, n: int) -> Tuple[List[Tuple[int, int]], int]:
-    """The word-index pairs of ``n`` EDA swaps among ``m`` words, from SplitMix64 ``state``.
+    """The word-index pairs of ``n`` EDA swaps among ``m >= 2`` words, from SplitMix64 ``state``.
 
-    Exactly the draws :func:`loaders.text.ops.swap_inplace` makes with a
-    :class:`HashRng` in that state (``randrange(m)`` for the first index, then at
-    most 3 draws for a different second one, else that swap is skipped), inlined:
-    no generator object and no method call per draw. Returns ``(pairs, new_state)``.
+    EDA's ``swap_word`` rule (a first index, then at most 3 draws for a different
+    second one, else that swap is skipped) on a stream of 32-bit draws: each
+    SplitMix64 output gives two (high half, then low half), and a draw ``h`` becomes
+    the index ``(h * m) >> 32`` (bias below ``m / 2**32``). A swap usually costs
+    one mixing step. :func:`loaders.text.ops.swap_inplace` uses it through
+    :meth:`HashRng.swap_pairs`. Returns ``(pairs, new_state)``.
 
     Example:
-        >>> from loaders.text import ops
-        >>> parts = ["", "a", " ", "b", " ", "c", " ", "d", ""]
-        >>> ops.swap_inplace(parts, 2, HashRng(5)) == [list(p) for p in swap_pairs(5, 4, 2)[0]]
-        True
+        >>> swap_pairs(5, 4, 2)[0]
+        [(1, 2), (3, 2)]
     """
     pairs: List[Tuple[int, int]] = []
+    spare = -1  # the unused low half of the last output, if any
     for _ in range(n):
         i = -1
         tries = 0
         while True:
-            state = z = (state + _GOLDEN) & _M
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
-            k = int(((z ^ (z >> 31)) >> 11) * _SCALE * m)  # HashRng.randrange(m), bit for bit
+            if spare < 0:
+                state = z = (state + _GOLDEN) & _M
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
+                z ^= z >> 31
+                k = ((z >> 32) * m) >> 32
+                spare = z & 0xFFFFFFFF
+            else:
+                k = (spare * m) >> 32
+                spare = -1
             if i < 0:
                 i = k
                 continue

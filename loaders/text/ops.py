@@ -166,6 +166,13 @@ def swap_inplace(parts: Parts, n: int, rng) -> List[List[int]]:
     swaps: List[List[int]] = []
     if m < 2:
         return swaps
+    fast = getattr(rng, "swap_pairs", None)  # HashRng: the same rule on 32-bit draws (_rng.swap_pairs)
+    if fast is not None:
+        for i, j in fast(m, n):
+            a, b = 2 * i + 1, 2 * j + 1
+            parts[a], parts[b] = parts[b], parts[a]
+            swaps.append([i, j])
+        return swaps
     randrange = rng.randrange
     for _ in range(n):
         i = randrange(m)
