@@ -37,7 +37,9 @@ from __future__ import annotations
 import inspect
 import numbers
 import os
+import threading
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -120,12 +122,14 @@ class _MixCollate:
         self.cut_dims = cut_dims
         self._rng: Optional[np.random.Generator] = None
         self._pid: Optional[int] = None
+        self._tls: Optional[threading.local] = None
 
     # ------------------------------------------------------------------ plumbing
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_rng"] = None  # a generator must never be copied into another process
         state["_pid"] = None
+        state["_tls"] = None  # per-thread scratch buffers stay in their process
         return state
 
     def __repr__(self) -> str:
@@ -216,8 +220,9 @@ class _MixCollate:
                              f"got shape {tuple(shape)}")
         return tuple(int(n) for n in shape[-dims:])
 
-    def _draw(self, rng: np.random.Generator, n: int, strength: float, shape: torch.Size) -> Dict[str, Any]:
-        """Draw the batch's parameters (plain data) in a fixed order."""
+    def _draw(self, rng: np.random.Generator, n: int, strength: float,
+              shape: torch.Size) -> Tuple[Dict[str, Any], np.ndarray]:
+        """Draw the batch's parameters (plain data) in a fixed order; also the permutation as an array."""
         p = self.p * strength
         both = self._use_mixup and self._use_cutmix
         cut_size = self._cut_size(shape) if self._use_cutmix else ()
@@ -229,7 +234,8 @@ class _MixCollate:
             use_cut = np.full(n if size else (), self._use_cutmix)
         lam_mix = rng.beta(self._mixup_alpha, self._mixup_alpha, size) if self._use_mixup else None
         lam_cut = rng.beta(self._cutmix_alpha, self._cutmix_alpha, size) if self._use_cutmix else None
-        perm = [int(v) for v in rng.permutation(n)]
+        perm_arr = rng.permutation(n)
+        perm = perm_arr.tolist()  # plain Python ints for logging
         u = rng.random((n if size else 1, len(cut_size))) if self._use_cutmix else None
 
         def one(k: int, app, cut, lm, lc):
@@ -248,14 +254,14 @@ class _MixCollate:
                 modes.append(m)
                 lams.append(lam)
                 boxes.append(box)
-            return {"mode": modes, "lam": lams, "perm": perm, "box": boxes}
+            return {"mode": modes, "lam": lams, "perm": perm, "box": boxes}, perm_arr
         m, lam, box = one(0, bool(apply), bool(use_cut), lam_mix, lam_cut)
-        return {"mode": m, "lam": lam, "perm": perm, "box": box}
+        return {"mode": m, "lam": lam, "perm": perm, "box": box}, perm_arr
 
     # ------------------------------------------------------------------ call
     def __call__(self, batch: Sequence[Any]) -> Any:
         owner = type(self).__name__
-        if not isinstance(batch, Sequence) or isinstance(batch, (str, bytes)):
+        if not isinstance(batch, list) and (not isinstance(batch, Sequence) or isinstance(batch, (str, bytes))):
             raise TypeError(f"{owner}: expected the list of samples a DataLoader hands collate_fn, "
                             f"got {type(batch).__name__}")
         n = len(batch)
@@ -285,8 +291,11 @@ class _MixCollate:
         samples = list(batch)
 
         if self.base_collate is None:
-            rows = F.as_tensor_inputs([s[ikey] for s in samples], owner=owner)
-            targets: Any = [s[tkey] for s in samples]
+            # shapes and devices of small samples are checked by torch.stack itself (see _mix)
+            rows = F.as_tensor_inputs(list(map(itemgetter(ikey), samples)), owner=owner, check_shapes=False)
+            if not _stacks_first(rows[0]):
+                F.check_same_shape(rows, owner=owner)
+            targets: Any = list(map(itemgetter(tkey), samples))
             collated: Dict[Any, Any] = {k: default_collate([s[k] for s in samples]) for k in fields
                                         if k != ikey and k != tkey}
             stacked = None
@@ -311,8 +320,8 @@ class _MixCollate:
             targets = out[tkey]
             collated = {k: out[k] for k in fields if k != ikey and k != tkey}
 
-        params = self._draw(rng, n, strength, rows[0].shape)
-        x, y, mixed = self._mix(rows, stacked, targets, params, owner)
+        params, perm_arr = self._draw(rng, n, strength, rows[0].shape)
+        x, y, mixed = self._mix(rows, stacked, targets, params, perm_arr, owner)
 
         reduce = dict(getattr(self.base_collate, "mix_pair_reduce", None) or {})
         reduce.update(DEFAULT_PAIR_REDUCE if self.pair_reduce is None else self.pair_reduce)
@@ -344,7 +353,7 @@ class _MixCollate:
         return tuple(values)
 
     def _mix(self, rows: List[Tensor], stacked: Optional[Tensor], targets: Any, params: Dict[str, Any],
-             owner: str) -> Tuple[Tensor, Tensor, List[bool]]:
+             perm_arr: np.ndarray, owner: str) -> Tuple[Tensor, Tensor, List[bool]]:
         n = len(rows)
         perm = params["perm"]
         if self.per_sample:
@@ -354,8 +363,10 @@ class _MixCollate:
             lam_arg: Any = lams
         else:
             mode, lam_arg = params["mode"], params["lam"]
-            on = mode != "none" and lam_arg < 1.0
-            mixed = [on and j != i for i, j in enumerate(perm)]
+            if mode != "none" and lam_arg < 1.0:
+                mixed = (perm_arr != np.arange(n)).tolist()  # Python bools, no per-sample frames
+            else:
+                mixed = [False] * n
             kinds = {mode}
         any_mixed = True in mixed
         # targets
@@ -363,7 +374,7 @@ class _MixCollate:
         if idx is not None:
             if idx.shape[0] != n:
                 raise ValueError(f"{owner}: got {idx.shape[0]} targets for {n} inputs")
-            y = F.mixed_one_hot(idx, self.num_classes, perm if any_mixed else None, lam_arg,
+            y = F.mixed_one_hot(idx, self.num_classes, perm_arr if any_mixed else None, lam_arg,
                                 label_smoothing=self.label_smoothing, dtype=self.target_dtype)
         else:
             y = F.soft_targets(targets, self.num_classes, label_smoothing=self.label_smoothing,
@@ -378,24 +389,57 @@ class _MixCollate:
         if any_mix and not (dtype.is_floating_point or dtype in F._INT_DTYPES):
             raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {dtype}; use float or integer inputs")
         out = F.empty_batch(rows[0], n)
-        if not self.per_sample:
+        perm_t = torch.from_numpy(perm_arr) if perm_arr.dtype == np.int64 else None
+        if perm_t is not None and out.device.type != "cpu":
+            perm_t = perm_t.to(out.device)
+        scratch = self._scratch(out) if any_mixed and _stacks_first(rows[0]) else None
+        try:
+            if not self.per_sample:
+                if any_mix:
+                    F._mixup_into(out, rows, perm, float(lam_arg), perm_t, scratch)
+                elif any_cut:
+                    F._stack_cutmix(rows, perm, params["box"], out=out, perm_t=perm_t, scratch=scratch)
+                else:
+                    F.stack(rows, out=out)
+                return out, y, mixed
+            cut_boxes = [b if m == "cutmix" else None for m, b in zip(modes, boxes)]
             if any_mix:
-                F.mixup_into(out, rows, perm, lam_arg)
+                F._mixup_into(out, rows, perm, [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)], perm_t,
+                              scratch)
+                if any_cut:
+                    F._cutmix_into(out, rows, perm, cut_boxes, out_is_stack=False)
             elif any_cut:
-                F.stack_cutmix(rows, perm, params["box"], out=out)
+                F._stack_cutmix(rows, perm, cut_boxes, out=out, perm_t=perm_t, scratch=scratch)
             else:
                 F.stack(rows, out=out)
-            return out, y, mixed
-        cut_boxes = [b if m == "cutmix" else None for m, b in zip(modes, boxes)]
-        if any_mix:
-            F.mixup_into(out, rows, perm, [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams)])
-            if any_cut:
-                F.cutmix_into(out, rows, perm, cut_boxes, out_is_stack=False)
-        elif any_cut:
-            F.stack_cutmix(rows, perm, cut_boxes, out=out)
-        else:
-            F.stack(rows, out=out)
+        except RuntimeError as e:  # torch.stack rejected mismatched shapes/devices: name the sample
+            try:
+                F.check_same_shape(rows, owner=owner)
+            except (ValueError, TypeError) as err:
+                raise err from e
+            raise
         return out, y, mixed
+
+
+    def _scratch(self, out: Tensor) -> Optional[Tensor]:
+        """A flat buffer like ``out`` for the partner rows of small samples, kept per thread and
+        reused from batch to batch (at most ``functional.CHUNK_BYTES``; dropped when pickled)."""
+        if out.numel() * out.element_size() > F.SCRATCH_BYTES:
+            return None
+        tls = self._tls
+        if tls is None:
+            tls = self._tls = threading.local()
+        buf = getattr(tls, "buf", None)
+        if buf is None or buf.dtype != out.dtype or buf.device != out.device or buf.numel() < out.numel():
+            buf = tls.buf = torch.empty(out.numel(), dtype=out.dtype, device=out.device)
+        return buf
+
+
+def _stacks_first(x: Tensor) -> bool:
+    """Whether samples like ``x`` take the paths that begin with one ``torch.stack`` of all
+    samples (small samples), which checks shapes and devices itself; the row-by-row paths for
+    large samples check them up front (negligible next to the copy)."""
+    return not F._rowwise(x) and x.numel() * x.element_size() < F.CUT_ROW_BYTES
 
 
 _COMMON_DOC = """

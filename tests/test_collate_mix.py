@@ -430,3 +430,59 @@ def test_keyed_loader_same_batches_whatever_num_workers():
     assert len(a) == len(b) == 3
     for (xa, ya, pa), (xb, yb, pb) in zip(a, b):
         assert pa == pb and torch.equal(xa, xb) and torch.equal(ya, yb)
+
+
+# ---------------------------------------------------------------------- fast-path contracts
+def _big_path(monkeypatch):
+    """Force the row-by-row paths (large samples), which check shapes up front."""
+    monkeypatch.setattr(F, "ROW_BYTES", 1)
+    monkeypatch.setattr(F, "CUT_ROW_BYTES", 1)
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("big", [False, True])
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_input_errors_name_the_sample_on_every_path(monkeypatch, cls, big, per_sample):
+    # small samples rely on torch.stack to reject shapes; the error must still be ours
+    if big:
+        _big_path(monkeypatch)
+    good = [(torch.zeros(3, 4, 4), i % 3) for i in range(4)]
+    fn = cls(3, seed=0, per_sample=per_sample)
+    for bad, err, match in [
+        (torch.zeros(3, 4, 5), ValueError, r"sample 2 input has shape \(3, 4, 5\), expected \(3, 4, 4\)"),
+        (torch.zeros(4, 3, 4), ValueError, r"sample 2 input has shape \(4, 3, 4\)"),  # same numel
+        (torch.zeros(1, 4, 4), ValueError, r"sample 2 input has shape \(1, 4, 4\)"),  # would broadcast
+        (torch.zeros(3, 4, 4, dtype=torch.float64), TypeError, r"sample 2 input has dtype torch.float64"),
+    ]:
+        batch = list(good)
+        batch[2] = (bad, 2)
+        with pytest.raises(err, match=match):
+            fn(batch)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_scratch_buffer_reuse_leaves_earlier_batches_alone(cls):
+    """The per-thread scratch for partner rows is reused: earlier outputs must not change, and
+    every batch must equal what a fresh collate returns for it."""
+    fn = cls(5, seed=0)
+    batches = [_keyed(_samples(6, seed=s), epoch=s) for s in range(4)]
+    outs = [fn(b) for b in batches]
+    kept = [x.clone() for x, _ in outs]
+    fn(_keyed(_samples(6, seed=9), epoch=9))
+    for (x, y), k, b in zip(outs, kept, batches):
+        x_ref, y_ref = cls(5, seed=0)(b)
+        assert torch.equal(x, k) and torch.equal(x, x_ref) and torch.equal(y, y_ref)
+    clone = pickle.loads(pickle.dumps(fn))
+    assert clone._tls is None  # scratch buffers never travel with the collate
+
+
+def test_scratch_buffer_is_per_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    fn = MixUpOrCutMix(5, seed=1)
+    batches = [_keyed(_samples(8, seed=s), epoch=s) for s in range(24)]
+    serial = [MixUpOrCutMix(5, seed=1)(b) for b in batches]
+    with ThreadPoolExecutor(4) as ex:
+        threaded = list(ex.map(fn, batches))
+    for (xs, ys), (xt, yt) in zip(serial, threaded):
+        assert torch.equal(xs, xt) and torch.equal(ys, yt)
