@@ -11,8 +11,7 @@ seeds for free and is the same on every platform and Python version:
 * ``bernoulli_indices(n, p)`` draws which of ``n`` items fire with probability
   ``p`` by geometric skipping (one 32-bit uniform per success, half a SplitMix64
   output: the law of ``n`` independent Bernoulli(p) trials up to a 2**-32
-  resolution), so deleting 10 % of 20 words costs 3 uniforms, 2 mixing steps.
-
+  resolution), so deleting 10 % of 20 words costs 3 uniforms, 2 mixing steps;
 * ``swap_pairs(m, n)`` draws EDA's ``n`` random swaps among ``m`` words from
   32-bit halves of SplitMix64 outputs (usually one mixing step per swap).
 
