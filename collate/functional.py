@@ -383,14 +383,15 @@ def _mixed_one_hot_np(idx: np.ndarray, num_classes: int, perm, lam, eps: float, 
     several small torch ops); the values are the same."""
     n = idx.shape[0]
     ndt = _NP_FLOAT.get(dtype, np.float32)
-    y = np.zeros((n, num_classes), dtype=ndt)
-    rows = np.arange(n)
+    y = np.zeros(n * num_classes, dtype=ndt)  # flat: one fancy index per statement
+    row0 = np.arange(0, n * num_classes, num_classes)
     if perm is None:
-        y[rows, idx] = 1.0
+        y[row0 + idx] = 1.0
     else:
         w = np.asarray(lam, dtype=ndt) if not isinstance(lam, numbers.Real) else ndt(lam)
-        y[rows, idx] += w
-        y[rows, idx[np.asarray(perm, dtype=np.int64)]] += ndt(1.0) - w  # separate statements: a row may repeat a class
+        y[row0 + idx] = w  # y is zero there: the same as +=
+        y[row0 + idx[np.asarray(perm, dtype=np.int64)]] += ndt(1.0) - w  # separate statements: a row may repeat a class
+    y = y.reshape(n, num_classes)
     if eps:
         y *= ndt(1.0 - eps)
         y += ndt(eps / num_classes)
@@ -418,10 +419,18 @@ def int_targets(targets: Any, num_classes: int, *, owner: str = "") -> Union[Non
     if set(map(type, targets)) != {int} and not all(
             isinstance(t, (numbers.Integral, np.integer)) and not isinstance(t, bool) for t in targets):
         return None
-    lo, hi = min(targets), max(targets)
-    if lo < 0 or hi >= num_classes:
-        _check_indices(torch.tensor([int(t) for t in targets]), num_classes, owner)  # names the sample
-    return np.asarray(targets, dtype=np.int64)
+    try:
+        arr: Optional[np.ndarray] = np.fromiter(targets, dtype=np.int64, count=len(targets))
+    except (OverflowError, ValueError):  # a class index beyond int64: out of range anyway
+        arr = None
+    if arr is None or arr.min() < 0 or arr.max() >= num_classes:
+        for i, t in enumerate(targets):  # name the first bad sample
+            if not 0 <= int(t) < num_classes:
+                raise ValueError(
+                    f"{_where(owner)}sample {i} target {int(t)} is out of range: class indices must be in "
+                    f"[0, {num_classes - 1}] for num_classes={num_classes}"
+                )
+    return arr
 
 
 def smooth_targets(y: Tensor, eps: float) -> Tensor:

@@ -230,8 +230,10 @@ class _MixCollate:
         apply = rng.random(size) < p
         if both:
             use_cut = rng.random(size) < self._switch_prob
+        elif size:
+            use_cut = np.full(n, self._use_cutmix)
         else:
-            use_cut = np.full(n if size else (), self._use_cutmix)
+            use_cut = self._use_cutmix
         lam_mix = rng.beta(self._mixup_alpha, self._mixup_alpha, size) if self._use_mixup else None
         lam_cut = rng.beta(self._cutmix_alpha, self._cutmix_alpha, size) if self._use_cutmix else None
         perm_arr = rng.permutation(n)
