@@ -79,6 +79,34 @@ def test_deletion_apply_equals_explain(text, seed, p_word):
     assert t.apply(text, params) == t.explain(text, params)["output"]
 
 
+def _ref_delete_at(parts, dropped):
+    # delete_at as first written (a new list built piece by piece), the reference for the in-place form
+    out = [parts[0]]
+    cursor = 1
+    for i in dropped:
+        k = 2 * i + 1
+        out.extend(parts[cursor:k])
+        b = parts[k + 1]
+        if b != " " or out[-1][-1:] != " ":
+            out[-1] = ops._merge_seps(out[-1], b)
+        cursor = k + 2
+    out.extend(parts[cursor:])
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_texts, st.data())
+def test_delete_at_inplace_equals_reference(text, data):
+    parts = split_words(text)
+    n = len(parts) // 2
+    if n < 1:
+        return
+    dropped = sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n - 1)))
+    want = _ref_delete_at(parts, dropped)
+    assert ops.delete_at(parts, list(dropped), None) == want
+    assert ops.delete_at_inplace(list(parts), dropped) == want
+
+
 @settings(max_examples=200, deadline=None)
 @given(simple_texts, st.data())
 def test_delete_tokens_equals_delete_at(text, data):

@@ -52,6 +52,7 @@ __all__ = [
     "match_case",
     "delete_words",
     "delete_at",
+    "delete_at_inplace",
     "swap_words",
     "swap_inplace",
     "insert_synonyms",
@@ -141,17 +142,27 @@ def delete_at(parts: Parts, dropped: List[int], rng) -> Parts:
     if len(dropped) >= n:
         keep = rng.randrange(n)
         dropped[:] = [i for i in range(n) if i != keep]
-    out = [parts[0]]
-    cursor = 1
+    return delete_at_inplace(list(parts), dropped)
+
+
+def delete_at_inplace(parts: Parts, dropped: List[int]) -> Parts:
+    """:func:`delete_at` on a list the caller owns (edited in place and returned).
+
+    ``dropped`` is sorted and leaves at least one word. Each removed word takes its
+    right separator with it, and the separator on its left becomes
+    ``_merge_seps(left, right)`` (the tidying), except that ``"a <w> b"`` with
+    single spaces keeps the left space as is.
+    """
+    shift = 0
     for i in dropped:
-        k = 2 * i + 1
-        out.extend(parts[cursor:k])
+        k = 2 * i + 1 - shift
+        a = parts[k - 1]
         b = parts[k + 1]
-        if b != " " or out[-1][-1:] != " ":  # "a <w> b" with single spaces keeps the left space as is
-            out[-1] = _merge_seps(out[-1], b)
-        cursor = k + 2
-    out.extend(parts[cursor:])
-    return out
+        if b != " " or a[-1:] != " ":
+            parts[k - 1] = _merge_seps(a, b)
+        del parts[k:k + 2]
+        shift += 2
+    return parts
 
 
 def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:

@@ -282,8 +282,8 @@ class RandomDeletion(_WordOp):
         if len(dropped) >= n:  # every word went: one random word stays (the same stream goes on)
             keep = HashRng.from_state(seed, state).randrange(n)
             dropped = [i for i in range(n) if i != keep]
-        if parts is not None:
-            return "".join(ops.delete_at(parts, dropped, None))
+        if parts is not None:  # parts is fresh from the split: edit it in place
+            return "".join(ops.delete_at_inplace(parts, dropped))
         return _delete_tokens(x.split(" "), dropped)
 
     def _op(self, parts, rng):
