@@ -191,3 +191,12 @@ def test_geometric_indices_match_the_generator_and_continue_its_stream():
         got = rng.bernoulli_indices(30, 0.2)
         out, state = geometric_indices(seed, 30, 1.0 / math.log1p(-0.2))
         assert got == out and rng._state == state
+
+
+def test_tiny_deletion_probabilities_do_not_overflow():
+    # 1 / log(1 - p) overflows to -inf below p ~ 5.6e-309; the generator keeps it finite
+    for p_word in (1e-300, 5e-324, 1e-17):
+        t = RandomDeletion(p_word)
+        for k in range(20):
+            params = {"apply": True, "seed": k * 7919}
+            assert t.apply("a b c d e f", params) == t.explain("a b c d e f", params)["output"] == "a b c d e f"

@@ -33,7 +33,7 @@ from hashlib import shake_128
 from struct import unpack
 from typing import List, Tuple
 
-__all__ = ["HashRng", "geometric_indices", "swap_pairs"]
+__all__ = ["HashRng", "geometric_indices", "inv_log_q", "swap_pairs"]
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -90,7 +90,7 @@ class HashRng:
             return []
         if p >= 1.0:
             return list(range(n))
-        return self.geometric_indices(n, 1.0 / math.log1p(-p))
+        return self.geometric_indices(n, inv_log_q(p))
 
     def swap_pairs(self, m: int, n: int) -> List[Tuple[int, int]]:
         """The index pairs of ``n`` EDA swaps among ``m >= 2`` words (see :func:`swap_pairs`)."""
@@ -101,6 +101,16 @@ class HashRng:
         """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
         out, self._state = geometric_indices(self._state, n, inv_log_q)
         return out
+
+
+def inv_log_q(p: float) -> float:
+    """``1 / log(1 - p)`` for ``0 < p < 1``, kept finite (at most ``1e300`` in size) for tiny ``p``.
+
+    Example:
+        >>> round(inv_log_q(0.5), 6), inv_log_q(5e-324)
+        (-1.442695, -1e+300)
+    """
+    return max(1.0 / math.log1p(-p), -1e300)
 
 
 def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], int]:

@@ -36,6 +36,7 @@ from ..keys import as_generator
 from ..transform import Transform
 from . import ops
 from ._rng import HashRng
+from ._rng import inv_log_q as _inv_log_q
 from ._rng import swap_pairs as _swap_pairs
 from .thesaurus import Thesaurus, default_thesaurus
 from .tokenizer import _SIMPLE, SIMPLE_PUNCT, join_words, split_words
@@ -236,7 +237,7 @@ class RandomDeletion(_WordOp):
         self.p_word = check_probability("p_word", p_word, owner="RandomDeletion")
         # 1 / log(1 - p_word) for the geometric skips; 0.0 when p_word == 0 (nothing to do), None when 1
         self._inv_log_q = (0.0 if self.p_word <= 0.0 else
-                           1.0 / math.log1p(-self.p_word) if self.p_word < 1.0 else None)
+                           _inv_log_q(self.p_word) if self.p_word < 1.0 else None)
 
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
         # The hot path, the same draws and output as explain() (ops.delete_words on the
