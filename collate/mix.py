@@ -324,12 +324,15 @@ class _MixCollate:
 
         params, perm_arr = self._draw(rng, n, strength, rows[0].shape)
         x, y, mixed = self._mix(rows, stacked, targets, params, perm_arr, owner)
+        any_mixed = mixed is True or (isinstance(mixed, list) and True in mixed)
 
         reduce = dict(getattr(self.base_collate, "mix_pair_reduce", None) or {})
         reduce.update(DEFAULT_PAIR_REDUCE if self.pair_reduce is None else self.pair_reduce)
-        if True in mixed:
+        if any_mixed:
             for k, how in reduce.items():
                 if k in collated and k != ikey and k != tkey:
+                    if mixed is True:  # one draw for the batch: every sample whose partner is another one
+                        mixed = (perm_arr != np.arange(n)).tolist()
                     v = collated[k]
                     if not isinstance(v, Tensor) or v.ndim < 1 or v.shape[0] != n:
                         raise TypeError(f"{owner}: pair_reduce field {k!r} must be a tensor with batch size {n}, "
@@ -355,7 +358,7 @@ class _MixCollate:
         return tuple(values)
 
     def _mix(self, rows: List[Tensor], stacked: Optional[Tensor], targets: Any, params: Dict[str, Any],
-             perm_arr: np.ndarray, owner: str) -> Tuple[Tensor, Tensor, List[bool]]:
+             perm_arr: np.ndarray, owner: str) -> Tuple[Tensor, Tensor, Union[bool, List[bool]]]:
         n = len(rows)
         perm = params["perm"]
         if self.per_sample:
@@ -365,12 +368,10 @@ class _MixCollate:
             lam_arg: Any = lams
         else:
             mode, lam_arg = params["mode"], params["lam"]
-            if mode != "none" and lam_arg < 1.0:
-                mixed = (perm_arr != np.arange(n)).tolist()  # Python bools, no per-sample frames
-            else:
-                mixed = [False] * n
+            # True: mixed wherever perm[i] != i (the list is built only if a pair_reduce field needs it)
+            mixed = mode != "none" and lam_arg < 1.0 and perm != list(range(n))
             kinds = {mode}
-        any_mixed = True in mixed
+        any_mixed = mixed is True or (isinstance(mixed, list) and True in mixed)
         # targets
         idx = F.int_targets(targets, self.num_classes, owner=owner)
         if idx is not None:
