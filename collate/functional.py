@@ -66,6 +66,7 @@ __all__ = [
     "mixup_into",
     "cutmix_box",
     "box_area",
+    "cutmix_valid_lam",
     "cutmix",
     "stack_cutmix",
     "cutmix_into",
@@ -723,6 +724,45 @@ def box_area(box: Optional[Box]) -> int:
     for a, b in zip(box[0::2], box[1::2]):
         area *= max(b - a, 0)
     return area
+
+
+def cutmix_valid_lam(box: Optional[Box], size: Sequence[int], own_len: int, partner_len: int) -> float:
+    """Label weight of the sample itself after a CutMix cut, counting valid content only.
+
+    For padded batches whose last axis (time; frames for spectrograms) holds
+    ``own_len`` valid positions for the sample and ``partner_len`` for its
+    partner (the rest is padding). After the cut the sample holds its own valid
+    cells outside the box and the partner's cells inside it:
+    ``own = |valid_own - box|``, ``partner = |valid_partner & box|``, counted in
+    cells (for a 2-D box ``(y0, y1, x0, x1)`` the box height ``y1 - y0`` times the
+    valid time positions it covers, against ``H * own_len`` for the whole sample).
+    Returns ``own / (own + partner)``, or 1.0 (keep the own label) when both
+    are 0 or when ``box`` is ``None``.
+
+    Args:
+        box: ``(t0, t1)`` or ``(y0, y1, x0, x1)`` half-open, as :func:`cutmix_box`.
+        size: ``(T,)`` or ``(H, W)`` (the last one or two dims of one sample).
+        own_len, partner_len: valid lengths along the last axis, in [0, size[-1]].
+
+    Example:
+        >>> cutmix_valid_lam((6, 10), (10,), own_len=6, partner_len=10)  # box in own padding
+        0.6
+        >>> cutmix_valid_lam((2, 6), (10,), own_len=10, partner_len=4)  # half the box is partner padding
+        0.75
+    """
+    if box is None:
+        return 1.0
+    t0, t1 = int(box[-2]), int(box[-1])
+    if len(box) == 4:
+        rows, height = max(int(box[1]) - int(box[0]), 0), int(size[0])
+    else:
+        rows, height = 1, 1
+    own_in = max(min(int(own_len), t1) - max(t0, 0), 0)
+    own = height * int(own_len) - rows * own_in
+    partner = rows * max(min(int(partner_len), t1) - max(t0, 0), 0)
+    if own + partner == 0:
+        return 1.0
+    return own / float(own + partner)
 
 
 def _box_index(box: Box):

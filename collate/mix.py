@@ -323,7 +323,15 @@ class _MixCollate:
             collated = {k: out[k] for k in fields if k != ikey and k != tkey}
 
         params, perm_arr = self._draw(rng, n, strength, rows[0].shape)
-        x, y, mixed = self._mix(rows, stacked, targets, params, perm_arr, owner)
+        target_lam = None
+        if self.base_collate is not None and self._use_cutmix:
+            lkey = _lengths_field(self.base_collate, collated, ikey, tkey)
+            if lkey is not None:
+                target_lam = _valid_lams(params, collated[lkey], lkey, rows[0].shape, self._cut_size(rows[0].shape),
+                                         n, owner)
+        x, y, mixed = self._mix(rows, stacked, targets, params, perm_arr, owner, target_lam)
+        if target_lam is not None:
+            params["lam"] = target_lam
         any_mixed = mixed is True or (isinstance(mixed, list) and True in mixed)
 
         reduce = dict(getattr(self.base_collate, "mix_pair_reduce", None) or {})
@@ -358,7 +366,8 @@ class _MixCollate:
         return tuple(values)
 
     def _mix(self, rows: List[Tensor], stacked: Optional[Tensor], targets: Any, params: Dict[str, Any],
-             perm_arr: np.ndarray, owner: str) -> Tuple[Tensor, Tensor, Union[bool, List[bool]]]:
+             perm_arr: np.ndarray, owner: str,
+             target_lam: Optional[List[float]] = None) -> Tuple[Tensor, Tensor, Union[bool, List[bool]]]:
         n = len(rows)
         perm = params["perm"]
         if self.per_sample:
@@ -372,12 +381,14 @@ class _MixCollate:
             mixed = mode != "none" and lam_arg < 1.0 and perm != list(range(n))
             kinds = {mode}
         any_mixed = mixed is True or (isinstance(mixed, list) and True in mixed)
+        # labels weighted by valid content (see _valid_lams) when lengths are known; the inputs use the draw
+        tlam = lam_arg if target_lam is None else target_lam
         # targets
         idx = F.int_targets(targets, self.num_classes, owner=owner)
         if idx is not None:
             if idx.shape[0] != n:
                 raise ValueError(f"{owner}: got {idx.shape[0]} targets for {n} inputs")
-            y = F.mixed_one_hot(idx, self.num_classes, perm_arr if any_mixed else None, lam_arg,
+            y = F.mixed_one_hot(idx, self.num_classes, perm_arr if any_mixed else None, tlam,
                                 label_smoothing=self.label_smoothing, dtype=self.target_dtype)
         else:
             y = F.soft_targets(targets, self.num_classes, label_smoothing=self.label_smoothing,
@@ -385,7 +396,7 @@ class _MixCollate:
             if y.shape[0] != n:
                 raise ValueError(f"{owner}: got {y.shape[0]} targets for {n} inputs")
             if any_mixed:
-                y = F.mix_targets(y, perm, lam_arg)
+                y = F.mix_targets(y, perm, tlam)
         # inputs
         any_mix, any_cut = "mixup" in kinds, "cutmix" in kinds
         dtype = rows[0].dtype
@@ -436,6 +447,46 @@ class _MixCollate:
         if buf is None or buf.dtype != out.dtype or buf.device != out.device or buf.numel() < out.numel():
             buf = tls.buf = torch.empty(out.numel(), dtype=out.dtype, device=out.device)
         return buf
+
+
+def _lengths_field(base_collate: Callable, collated: Dict[Any, Any], ikey: Any, tkey: Any) -> Any:
+    """The field of ``base_collate``'s output holding the per-sample valid lengths of the input's
+    last axis, as declared by its ``mix_lengths_key`` (a key, an int position, or a tuple of
+    candidates, the first one present wins; e.g. :class:`collate.PadCollate`); ``None`` if none."""
+    hint = getattr(base_collate, "mix_lengths_key", None)
+    if hint is None:
+        return None
+    for k in (hint if isinstance(hint, (tuple, list)) else (hint,)):
+        if k in collated and k != ikey and k != tkey:
+            return k
+    return None
+
+
+def _valid_lams(params: Dict[str, Any], lengths: Any, key: Any, shape: torch.Size, cut_size: Tuple[int, ...],
+                n: int, owner: str) -> Optional[List[float]]:
+    """Per-sample label weights of CutMix counted over valid content (``F.cutmix_valid_lam``);
+    ``None`` when no sample of the batch is cut. The lengths are checked on every batch."""
+    if not isinstance(lengths, Tensor) or lengths.shape != (n,) or lengths.dtype.is_floating_point \
+            or lengths.dtype.is_complex or lengths.dtype == torch.bool:
+        raise TypeError(f"{owner}: lengths field {key!r} must be an integer tensor of shape ({n},), got "
+                        f"{type(lengths).__name__} {getattr(lengths, 'dtype', '')} "
+                        f"{tuple(lengths.shape) if isinstance(lengths, Tensor) else ''}")
+    lens = lengths.tolist()
+    t = int(shape[-1])
+    for i, v in enumerate(lens):
+        if not 0 <= v <= t:
+            raise ValueError(f"{owner}: sample {i} has length {v} in field {key!r}, outside [0, {t}] "
+                             f"(the size of the input's last axis)")
+    modes, boxes, lams = params["mode"], params["box"], params["lam"]
+    perm = params["perm"]
+    if isinstance(modes, str):  # one draw for the batch
+        if modes != "cutmix":
+            return None
+        return [F.cutmix_valid_lam(boxes, cut_size, lens[i], lens[perm[i]]) for i in range(n)]
+    if "cutmix" not in modes:
+        return None
+    return [F.cutmix_valid_lam(boxes[i], cut_size, lens[i], lens[perm[i]]) if m == "cutmix" else float(lams[i])
+            for i, m in enumerate(modes)]
 
 
 def _stacks_first(x: Tensor) -> bool:

@@ -18,7 +18,9 @@ channels) must agree across the batch, as must dtype and device.
 As ``base_collate=`` of :class:`collate.MixUp`/:class:`collate.CutMix`, the
 mixed batch comes out of one ``collate_fn``; ``mix_pair_reduce`` tells the
 mixing collate to take the max of the two lengths and the or of the two masks
-for mixed samples (a mix is valid wherever either source is).
+for mixed samples (a mix is valid wherever either source is), and
+``mix_lengths_key`` tells CutMix where the valid lengths are, so that its soft
+targets count valid samples (not padding) on each side of the cut.
 
 Example:
     >>> import torch
@@ -122,6 +124,15 @@ class PadCollate:
             if pos is not None:
                 out[pos] = "or"
         return out
+
+    @property
+    def mix_lengths_key(self) -> Optional[tuple]:
+        """Where a mixing collate finds the valid lengths (the dict key, then the tuple position),
+        so that CutMix weights labels by valid content rather than padded length; ``None`` without
+        ``return_lengths``."""
+        if not self.return_lengths:
+            return None
+        return (self.lengths_key,) if self.tuple_size is None else (self.lengths_key, self.tuple_size)
 
     def __repr__(self) -> str:
         return (f"PadCollate(input_key={self.input_key!r}, pad_value={self.pad_value!r}, "

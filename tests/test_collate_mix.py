@@ -486,3 +486,177 @@ def test_scratch_buffer_is_per_thread():
         threaded = list(ex.map(fn, batches))
     for (xs, ys), (xt, yt) in zip(serial, threaded):
         assert torch.equal(xs, xt) and torch.equal(ys, yt)
+
+
+# ---------------------------------------------------------------------- CutMix labels over valid lengths
+def _clips(lengths, k=4, spec_bins=None, kind="tuple", seed=0):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for i, n in enumerate(lengths):
+        x = torch.randn(1, n, generator=g) + 3.0 if spec_bins is None else torch.rand(1, spec_bins, n, generator=g) + 1
+        out.append((x, (2 * i + 1) % k) if kind == "tuple" else {"input": x, "target": (2 * i + 1) % k})
+    return out
+
+
+def _brute_force_targets(lengths, shape, params, labels, k, per_sample):
+    """Count valid cells with explicit boolean masks: own valid cells outside the box, partner's inside."""
+    n = len(lengths)
+    perm = params["perm"]
+    modes = params["mode"] if per_sample else [params["mode"]] * n
+    boxes = params["box"] if per_sample else [params["box"]] * n
+    masks = []
+    for n_i in lengths:
+        m = torch.zeros(shape, dtype=torch.bool)
+        m[..., :n_i] = True
+        masks.append(m)
+    y = torch.zeros(n, k, dtype=torch.float64)
+    weights = []
+    for i in range(n):
+        j = perm[i]
+        if modes[i] != "cutmix":
+            weights.append(None)
+            continue
+        inbox = torch.zeros(shape, dtype=torch.bool)
+        inbox[(Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2]))] = True
+        own = int((masks[i] & ~inbox).sum())
+        partner = int((masks[j] & inbox).sum())
+        weights.append((own, partner))
+        if own + partner == 0:
+            y[i, labels[i]] = 1.0
+        else:
+            y[i, labels[i]] += own / (own + partner)
+            y[i, labels[j]] += partner / (own + partner)
+    return y, weights
+
+
+@pytest.mark.parametrize("cls", [CutMix, MixUpOrCutMix])
+@pytest.mark.parametrize("per_sample", [False, True])
+@pytest.mark.parametrize("spec_bins", [None, 5])
+def test_cutmix_labels_follow_valid_lengths(cls, per_sample, spec_bins):
+    from collate import PadCollate
+
+    lengths = [40, 13, 27, 40, 6, 33]
+    samples = _clips(lengths, spec_bins=spec_bins)
+    labels = [s[1] for s in samples]
+    kw = {"switch_prob": 1.0} if cls is MixUpOrCutMix else {}
+    seen = set()
+    for seed in range(25):
+        fn = cls(4, per_sample=per_sample, seed=seed, base_collate=PadCollate(), return_params=True, **kw)
+        x, y, lens, params = fn(samples)
+        shape = x.shape[2:]  # (T,) per channel or (F, T)
+        ref, weights = _brute_force_targets(lengths, shape, params, labels, 4, per_sample)
+        if (params["mode"] if not per_sample else "cutmix") == "none":
+            continue
+        torch.testing.assert_close(y.double(), ref, atol=1e-6, rtol=0)
+        assert isinstance(params["lam"], list) and len(params["lam"]) == len(lengths)
+        for i, (lam, w) in enumerate(zip(params["lam"], weights)):
+            own, partner = w
+            assert lam == pytest.approx(1.0 if own + partner == 0 else own / (own + partner))
+            box = params["box"][i] if per_sample else params["box"]
+            t0, t1 = box[-2], box[-1]
+            j = params["perm"][i]
+            if t1 > t0 and t0 >= lengths[i] and t0 >= lengths[j]:
+                seen.add("box in both paddings")
+                assert lam == 1.0 and y[i, labels[i]] == pytest.approx(1.0)
+            elif t1 > t0 and t0 >= lengths[j] and t0 < lengths[i]:
+                seen.add("partner padding only")
+                assert partner == 0 and lam == 1.0
+            elif partner and own:
+                seen.add("normal")
+        # the inputs are the plain CutMix of the padded batch (only the labels change)
+        padded = PadCollate()(samples)[0]
+        ref_x = padded.clone()
+        for i, j in enumerate(params["perm"]):
+            box = params["box"][i] if per_sample else params["box"]
+            if box is not None:
+                idx = (i, Ellipsis) + tuple(slice(a, b) for a, b in zip(box[0::2], box[1::2]))
+                ref_x[idx] = padded[(j,) + idx[1:]]
+        assert torch.equal(x, ref_x)
+    assert seen == {"box in both paddings", "partner padding only", "normal"}
+
+
+def test_cutmix_valid_lam_cases():
+    # 1-D: box entirely in own padding and partner padding -> own label
+    assert F.cutmix_valid_lam((20, 30), (30,), own_len=10, partner_len=15) == 1.0
+    # box in own padding, partner has content there: partner weight = its content in the box
+    assert F.cutmix_valid_lam((20, 30), (30,), own_len=10, partner_len=25) == 10 / 15
+    # box covering partner padding only: partner weight 0, own content in the box is lost
+    assert F.cutmix_valid_lam((5, 15), (30,), own_len=30, partner_len=4) == 1.0
+    # own content all inside the box and partner has none there: keep own label
+    assert F.cutmix_valid_lam((0, 10), (30,), own_len=8, partner_len=0) == 1.0
+    # 2-D (F, T) box: height 2 of 4 bins, times 4..10; own 8 frames, partner 6 frames
+    own = 4 * 8 - 2 * (8 - 4)
+    partner = 2 * (6 - 4)
+    assert F.cutmix_valid_lam((1, 3, 4, 10), (4, 12), 8, 6) == own / (own + partner)
+    assert F.cutmix_valid_lam(None, (4, 12), 8, 6) == 1.0
+
+
+def test_full_lengths_give_the_area_lambda():
+    """When every clip fills the padded length, valid counting equals the usual box-area lambda."""
+    from collate import PadCollate
+
+    samples = _clips([30] * 5)
+    for seed in range(5):
+        x0, y0, p0 = CutMix(4, seed=seed, return_params=True)(_keyed(samples))
+        x1, y1, _, p1 = CutMix(4, seed=seed, base_collate=PadCollate(), return_params=True)(_keyed(samples))
+        assert torch.equal(x0, x1) and p0["box"] == p1["box"]
+        assert p1["lam"] == pytest.approx([p0["lam"]] * 5)
+        torch.testing.assert_close(y0, y1)
+
+
+def test_without_lengths_the_draw_is_reported_as_before():
+    from collate import PadCollate
+
+    samples = _clips([30, 12, 20, 7])
+    # no lengths field: lam stays the box-area float of the draw
+    _, _, p = CutMix(4, seed=1, base_collate=PadCollate(return_lengths=False), return_params=True)(samples)
+    assert isinstance(p["lam"], float) and p["lam"] == 1 - F.box_area(p["box"]) / 30
+    # a base collate that does not declare mix_lengths_key: lengths pass through, labels by area
+    x, y, lengths, p = CutMix(4, seed=1, base_collate=_pad_collate, return_params=True)(samples)
+    assert isinstance(p["lam"], float) and lengths.tolist() == [30, 12, 20, 7]
+    # MixUp blends whole padded signals (padding zeros included): lambda is the draw
+    _, _, _, p = MixUp(4, seed=1, base_collate=PadCollate(), return_params=True)(samples)
+    assert isinstance(p["lam"], float)
+
+
+def test_bad_lengths_field():
+    class Pad:
+        mix_lengths_key = 2
+
+        def __init__(self, lengths):
+            self.lengths = lengths
+
+        def __call__(self, samples):
+            x, y, _ = _pad_collate(samples)
+            return x, y, self.lengths
+
+    samples = _clips([30, 12])
+    with pytest.raises(ValueError, match=r"sample 1 has length 31 in field 2, outside \[0, 30\]"):
+        CutMix(4, seed=0, base_collate=Pad(torch.tensor([30, 31])))(samples)
+    with pytest.raises(TypeError, match="integer tensor of shape"):
+        CutMix(4, seed=0, base_collate=Pad(torch.tensor([30.0, 12.0])))(samples)
+    with pytest.raises(TypeError, match="integer tensor of shape"):
+        CutMix(4, seed=0, base_collate=Pad(torch.tensor([30])))(samples)
+
+
+def test_valid_length_labels_reproducible_through_two_workers():
+    from collate import PadCollate
+    from loaders import AugmentedDataset
+
+    data = [{"input": d["input"], "target": d["target"]} for d in _clips([9, 30, 4, 17, 25, 12, 30, 2], kind="dict")]
+    ds = AugmentedDataset(data, seed=4)
+
+    def run(workers):
+        ds.set_epoch(1)
+        fn = MixUpOrCutMix(4, switch_prob=0.8, per_sample=True, base_collate=PadCollate(), return_params=True)
+        return list(ds.loader(batch_size=4, shuffle=True, num_workers=workers, collate_fn=fn))
+
+    a, b = run(0), run(2)
+    assert len(a) == len(b) == 2
+    for da, db in zip(a, b):
+        assert da["mix_params"] == db["mix_params"]
+        assert torch.equal(da["input"], db["input"]) and torch.equal(da["target"], db["target"])
+        assert torch.equal(da["lengths"], db["lengths"])
+        assert torch.allclose(da["target"].sum(1), torch.ones(4))
+    lams = [lam for d in a for lam, m in zip(d["mix_params"]["lam"], d["mix_params"]["mode"]) if m == "cutmix"]
+    assert lams  # some samples were cut, with valid-length weights

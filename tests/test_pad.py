@@ -136,9 +136,16 @@ def test_cutmix_cuts_time_segments_of_waveforms():
     inside[t0:t1] = True
     assert torch.equal(x[..., inside], padded[perm][..., inside])
     assert torch.equal(x[..., ~inside], padded[..., ~inside])
-    kept = 1 - (t1 - t0) / padded.shape[-1]
-    onehot = torch.nn.functional.one_hot(torch.tensor([s[1] for s in batch]), 3).float()
-    assert torch.allclose(y, kept * onehot + (1 - kept) * onehot[perm], atol=1e-6)
+    # labels follow the real content: count valid samples with the masks (own outside the box,
+    # partner's inside), not the padded length
+    valid = torch.arange(padded.shape[-1]) < lengths[:, None]
+    own = (valid & ~inside).sum(1).double()
+    partner = (valid[perm] & inside).sum(1).double()
+    kept = torch.where(own + partner > 0, own / (own + partner).clamp(min=1), torch.ones_like(own))
+    assert params["lam"] == pytest.approx(kept.tolist())
+    onehot = torch.nn.functional.one_hot(torch.tensor([s[1] for s in batch]), 3).double()
+    k = kept[:, None]
+    assert torch.allclose(y.double(), k * onehot + (1 - k) * onehot[perm], atol=1e-6)
     assert mlengths.tolist() == torch.maximum(lengths, lengths[perm]).tolist()
 
 
