@@ -16,7 +16,9 @@ Samples:
 
 Other fields are collated with ``default_collate`` (or by ``base_collate``) and
 pass through; fields named in ``pair_reduce`` are combined with the partner's
-value for the mixed samples (``lengths`` -> max, masks -> or).
+value for the mixed samples (``lengths`` -> max, masks -> or). With a base
+collate that declares ``mix_lengths_key`` (PadCollate), CutMix labels count
+valid content only, not padding (see :class:`CutMix`).
 
 Randomness: a batch that carries keys (:class:`loaders.keys.KeyedBatch`, as
 ``AugmentedDataset`` returns) draws from ``batch_rng(batch.keys, salt=seed or 0)``,
@@ -510,7 +512,11 @@ _COMMON_DOC = """
             (dict samples; see the module docstring for the defaults).
         base_collate: optional callable that turns the list of samples into a
             batch of the same structure with stacked tensors (e.g.
-            ``collate.PadCollate``); mixing then acts on its output.
+            ``collate.PadCollate``); mixing then acts on its output. If it
+            declares ``mix_lengths_key`` (PadCollate does) and its output has
+            that field, CutMix weights the labels by valid (unpadded) content
+            along the last axis: see :class:`CutMix`. MixUp blends the whole
+            padded signals (padding zeros included) with the drawn lambda.
         pair_reduce: fields combined with the partner's for mixed samples,
             ``{field: "max" | "min" | "or" | "and"}`` (int positions for tuples).
             Default ``{"lengths": "max", "mask": "or", "attention_mask": "or"}``,
@@ -571,6 +577,17 @@ class CutMix(_MixCollate):
     segment on dim -1. Lambda is set to the exact kept fraction after clipping,
     and the targets use it. Only the boxes are copied after stacking.
 
+    Padded batches: when ``base_collate`` reports valid lengths of the last
+    axis (its ``mix_lengths_key`` field, e.g. ``PadCollate``'s ``"lengths"``;
+    samples for waveforms, frames for spectrograms ``(C, F, T)``), the labels
+    follow the real content. Sample ``i`` keeps its valid cells outside the box
+    and receives partner ``j``'s cells inside it; with
+    ``w_own = |valid_i - box|`` and ``w_partner = |valid_j & box|`` (cells: box
+    height times the valid frames it covers for 2-D boxes) the target is
+    ``(w_own * y_i + w_partner * y_j) / (w_own + w_partner)``, or ``y_i`` when
+    both are 0. The inputs are unchanged; ``return_params`` then reports these
+    per-sample lambdas as a list (see ``functional.cutmix_valid_lam``).
+
     Args:
         alpha: Beta concentration, > 0 (default 1.0).
         cut_dims: 2 (box on the last two dims) or 1 (segment on the last dim);
@@ -616,7 +633,8 @@ class MixUpOrCutMix(_MixCollate):
         mixup_alpha: Beta concentration for MixUp, > 0 (default 0.8).
         cutmix_alpha: Beta concentration for CutMix, > 0 (default 1.0).
         switch_prob: probability of CutMix instead of MixUp when mixing, in [0, 1].
-        cut_dims: as in :class:`CutMix`.
+        cut_dims: as in :class:`CutMix`; label weighting over valid lengths
+            with a padding ``base_collate`` also as in :class:`CutMix`.
     """ + _COMMON_DOC + """
     Example:
         >>> import torch
