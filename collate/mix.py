@@ -684,12 +684,25 @@ def _keyed_batch(dtype: torch.dtype = torch.float32, kind: str = "tuple") -> Key
     return KeyedBatch(items, seed=3, epoch=1, indices=[7, 2, 9, 4, 0], knobs={"strength": 0.9})
 
 
+def _clips_batch() -> KeyedBatch:
+    """Variable-length waveforms ``(1, T)`` for a padding base collate (labels over valid lengths)."""
+    g = torch.Generator().manual_seed(1)
+    items = [(torch.randn(1, t, generator=g), i % 4) for i, t in enumerate((9, 4, 13, 1, 7))]
+    return KeyedBatch(items, seed=2, epoch=0, indices=[3, 1, 4, 0, 2])
+
+
 def _examples(cls):
-    return [
+    out = [
         (cls(num_classes=4, seed=0), _keyed_batch()),
         (cls(num_classes=4, label_smoothing=0.1, per_sample=True), _keyed_batch(torch.uint8)),
         (cls(num_classes=4, return_params=True, seed=5), _keyed_batch(torch.bfloat16, kind="dict")),
     ]
+    if cls._use_cutmix:
+        from .pad import PadCollate
+
+        out.append((cls(num_classes=4, per_sample=True, seed=1, base_collate=PadCollate(), return_params=True),
+                    _clips_batch()))
+    return out
 
 
 def _bad_args():
