@@ -298,6 +298,38 @@ class MappingThesaurus(Thesaurus):
         return f"MappingThesaurus(<{n} entries>, lemmatize={self.lemmatize})"
 
 
+_NLTK_READERS: Dict[str, Any] = {}
+_NLTK_LOCK = threading.Lock()
+
+
+def _nltk_reader(data_dir: str):
+    """One ``WordNetCorpusReader`` per folder and process, shared by every ``NLTKWordNet(data_dir)``.
+
+    Shared because loading takes seconds, and kept for the life of the process
+    because NLTK's reader holds its data files open and has no ``close()``
+    (dropping it would leave the files to the garbage collector), like the
+    global ``nltk.corpus.wordnet``.
+    """
+    import nltk
+
+    with _NLTK_LOCK:
+        if data_dir not in nltk.data.path:  # NLTK opens files only under nltk.data.path
+            nltk.data.path.insert(0, data_dir)
+        wn = _NLTK_READERS.get(data_dir)
+        if wn is None:
+            import warnings
+
+            from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+            with warnings.catch_warnings():
+                # omw_reader=None is deliberate (English only); NLTK warns about it
+                warnings.filterwarnings("ignore", message="The multilingual functions are not available",
+                                        category=UserWarning)
+                wn = WordNetCorpusReader(os.path.join(data_dir, "corpora", "wordnet"), None)
+            _NLTK_READERS[data_dir] = wn
+    return wn
+
+
 class NLTKWordNet(Thesaurus):
     """NLTK's WordNet corpus reader, when ``nltk`` and its ``wordnet`` data are installed.
 
@@ -316,8 +348,9 @@ class NLTKWordNet(Thesaurus):
             on that path, and maps WordNet versions through
             ``corpora/wordnet/index.sense`` found there) and read with its own
             ``WordNetCorpusReader`` (English only: no Open Multilingual WordNet).
-            Each process (each DataLoader worker) loads the reader once, on first
-            lookup (a few seconds for full WordNet 3.0).
+            Each process (each DataLoader worker) loads the reader once per
+            folder, on first lookup (a few seconds for full WordNet 3.0), and
+            keeps it (with its open data files, as NLTK does) for its lifetime.
 
     Example:
         >>> try:
@@ -370,18 +403,7 @@ class NLTKWordNet(Thesaurus):
 
                 self._wn = wordnet
             else:
-                import warnings
-
-                import nltk
-                from nltk.corpus.reader.wordnet import WordNetCorpusReader
-
-                if self.data_dir not in nltk.data.path:
-                    nltk.data.path.insert(0, self.data_dir)
-                with warnings.catch_warnings():
-                    # omw_reader=None is deliberate (English only); NLTK warns about it
-                    warnings.filterwarnings("ignore", message="The multilingual functions are not available",
-                                            category=UserWarning)
-                    self._wn = WordNetCorpusReader(os.path.join(self.data_dir, "corpora", "wordnet"), None)
+                self._wn = _nltk_reader(self.data_dir)
         return self._wn
 
     def _synonyms(self, lemma, pos):
