@@ -364,15 +364,9 @@ class NLTKWordNet(Thesaurus):
               "index.adv", "index.sense", "lexnames", "noun.exc", "verb.exc", "adj.exc", "adv.exc")
 
     def __init__(self, data_dir: Optional[str] = None) -> None:
-        try:
-            import nltk  # noqa: F401
-            from nltk.corpus import wordnet
-        except ImportError as e:
-            raise ImportError(
-                "NLTKWordNet needs the nltk package (pip install nltk) and its wordnet data "
-                "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither") from e
         self._wn = None
-        if data_dir is not None:
+        self.data_dir: Optional[str] = None
+        if data_dir is not None:  # the folder is checked first, with or without nltk
             if not isinstance(data_dir, (str, os.PathLike)):
                 raise TypeError(f"NLTKWordNet: data_dir must be a str/PathLike or None, got "
                                 f"{type(data_dir).__name__}")
@@ -385,9 +379,16 @@ class NLTKWordNet(Thesaurus):
             if missing:
                 raise ValueError(f"NLTKWordNet: {root!r} lacks the WordNet files {missing} "
                                  f"(needs all of {list(self._FILES)})")
-            self.data_dir: Optional[str] = data_dir
+            self.data_dir = data_dir
+        try:
+            import nltk  # noqa: F401
+            from nltk.corpus import wordnet
+        except ImportError as e:
+            raise ImportError(
+                "NLTKWordNet needs the nltk package (pip install nltk) and its wordnet data "
+                "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither") from e
+        if self.data_dir is not None:
             return
-        self.data_dir = None
         try:
             wordnet.ensure_loaded()
         except LookupError as e:
