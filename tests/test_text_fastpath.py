@@ -1,4 +1,4 @@
-"""The fast paths of RandomSwap / RandomDeletion give exactly the general path's output.
+"""The fast paths of RandomSwap / RandomDeletion / SynonymReplacement give exactly the general path's output.
 
 The general path (``explain``) splits with the Unicode regex and runs :mod:`loaders.text.ops`
 with a :class:`HashRng`; ``apply`` takes shortcuts (ASCII regex, space-separated tokens for
@@ -17,7 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from loaders.text import RandomDeletion, RandomSwap, ops, split_words
+import itertools
+import random
+
+from loaders.text import MappingThesaurus, RandomDeletion, RandomSwap, SynonymReplacement, ops, split_words
 from loaders.text._rng import HashRng, geometric_indices, swap_pairs
 from loaders.text.tokenizer import WORD_PATTERN, is_simple
 from loaders.text.transforms import _delete_tokens
@@ -200,3 +203,62 @@ def test_tiny_deletion_probabilities_do_not_overflow():
         for k in range(20):
             params = {"apply": True, "seed": k * 7919}
             assert t.apply("a b c d e f", params) == t.explain("a b c d e f", params)["output"] == "a b c d e f"
+
+
+# --------------------------------------------------------------------- synonym replacement
+_SR_MAP = MappingThesaurus({"word": ["term", "vocable"], "x": ["ex"], "ab": ["cd"], "a": ["one"],
+                            "b": ["bee", "be"], "1": ["one"], "don't": ["do not"], "e": ["ee"]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_texts, seeds, st.sampled_from([0.05, 0.1, 0.3, 0.5, 1.0]), st.booleans())
+def test_synonym_apply_equals_explain(text, seed, alpha, wordnet):
+    t = SynonymReplacement(alpha) if wordnet else SynonymReplacement(alpha, thesaurus=_SR_MAP, stop_words=["x"])
+    params = {"apply": True, "seed": seed}
+    assert t.apply(text, params) == t.explain(text, params)["output"]
+
+
+def _sr_reference(parts, n, rnd, thesaurus, stop):
+    """EDA's definition, eagerly: every eligible distinct word in a uniform random order, then the scan."""
+    cands = [w for w in dict.fromkeys(p.lower() for p in parts[1::2])
+             if w not in stop and "'" not in w and "\u2019" not in w]
+    order = list(itertools.permutations(cands))[rnd.randrange(math.factorial(len(cands)))] if cands else ()
+    return [w for w in order if thesaurus.lookup(w)][:n]
+
+
+def _sr_law(parts, n, thesaurus, stop, trials=6000):
+    """Counts of the ordered tuple of replaced words: the lazy draws (HashRng) and the reference."""
+    ours, ref = {}, {}
+    for seed in range(trials):
+        got = tuple(a for a, _ in ops.replace_synonyms(parts, n, HashRng(seed * 0x9E3779B1), thesaurus, stop)[1]["replaced"])
+        ours[got] = ours.get(got, 0) + 1
+        want = tuple(_sr_reference(parts, n, random.Random(seed), thesaurus, stop))
+        ref[want] = ref.get(want, 0) + 1
+    return ours, ref
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_synonym_choice_law(n):
+    # the replaced words (in visiting order) follow EDA's law: a uniform order of the distinct
+    # eligible words, those without synonyms skipped; "the" is a stop word, "zz" has no synonym
+    th = MappingThesaurus({"cat": ["feline"], "dog": ["hound"], "sat": ["perched"], "mat": ["rug"]}, lemmatize=False)
+    parts = split_words("The cat sat, the dog zz on the MAT and the cat.")
+    ours, ref = _sr_law(parts, n, th, ops.EDA_STOP_WORDS)
+    keys = sorted(set(ours) | set(ref))
+    assert set(ours) == set(ref)  # the same support: n distinct words with synonyms, no stop word
+    assert all(len(k) == n and len(set(k)) == n and "zz" not in k and "the" not in k for k in keys)
+    expected = {k: 6000 / len(keys) for k in keys}  # every ordered n-tuple of the 4 words is equally likely
+    for counts in (ours, ref):
+        assert stats.chisquare([counts[k] for k in keys], [expected[k] for k in keys]).pvalue > 1e-4
+
+
+def test_synonym_replaces_all_occurrences_with_one_synonym():
+    th = MappingThesaurus({"cat": ["feline", "kitty", "puss"]}, lemmatize=False)
+    t = SynonymReplacement(alpha=0.1, thesaurus=th)
+    seen = set()
+    for seed in range(300):
+        out = t.apply("cat Cat CAT dog", {"apply": True, "seed": seed})
+        syn = out.split()[0]
+        assert out == f"{syn} {syn.title()} {syn.upper()} dog"
+        seen.add(syn)
+    assert seen == {"feline", "kitty", "puss"}

@@ -243,21 +243,36 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
 
     Words with an apostrophe (contractions, possessives) are never replaced.
     ``info["replaced"]`` lists ``[word_lower, synonym]`` pairs.
+
+    The distinct eligible words (lower case, first-occurrence order, stop words and
+    apostrophes left out) are visited in a uniformly random order drawn lazily: a
+    partial Fisher-Yates shuffle (step ``t`` swaps position ``t`` with a uniform
+    ``j`` in ``[t, m)``, one ``rng.randrange`` per visited word) that stops once
+    ``n`` words are replaced, so only the visited words are looked up. The law is
+    EDA's (a uniform order of the candidates, skipping those without synonyms).
     """
     out = list(parts)
     replaced: List[List[str]] = []
     if n <= 0 or len(parts) < 3:
         return out, {"replaced": replaced}
-    candidates = list(dict.fromkeys(w.lower() for w in parts[1::2]))
-    rng.shuffle(candidates)
-    for low in candidates:
-        syns = _has_synonyms(low, thesaurus, stop_words)
+    lows = list(map(str.lower, parts[1::2]))
+    cands = [w for w in dict.fromkeys(lows) if w not in stop_words and "'" not in w and "\u2019" not in w]
+    m = len(cands)
+    randrange = rng.randrange
+    lookup = thesaurus.lookup
+    for t in range(m):
+        j = t + randrange(m - t)
+        low = cands[j]
+        cands[j] = cands[t]
+        syns = lookup(low)
         if not syns:
             continue
-        syn = syns[rng.randrange(len(syns))]
-        for k in range(1, len(out), 2):
-            if parts[k].lower() == low:
+        syn = syns[randrange(len(syns))]
+        k = 1
+        for w in lows:
+            if w == low:
                 out[k] = match_case(syn, parts[k])
+            k += 2
         replaced.append([low, syn])
         if len(replaced) >= n:
             break

@@ -58,6 +58,7 @@ _SEED_SCALE = float(1 << 53)
 _GENERATOR = np.random.Generator
 _M64 = (1 << 64) - 1
 _SCALE32 = 2.0 ** -32
+_SCALE53 = 2.0 ** -53
 _log = math.log
 _SAMPLE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
@@ -384,6 +385,55 @@ class SynonymReplacement(_WordOp):
         self.thesaurus = _check_thesaurus(thesaurus, "SynonymReplacement")
         self._stop = _check_stop_words(stop_words, "SynonymReplacement")
         self.stop_words = None if stop_words is None else sorted(self._stop)
+
+    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+        # The hot path, the same draws and output as explain() (ops.replace_synonyms with
+        # HashRng; tested): the word count comes first, and the lazy partial Fisher-Yates
+        # over the distinct eligible words draws its indices from SplitMix64 inlined
+        # (HashRng.randrange: int(random() * n)), so a sentence costs one split, one
+        # de-duplication and about two mixing steps per replaced word.
+        if x.__class__ is not str:
+            check_text(x, "SynonymReplacement")
+        alpha = self.alpha
+        if not params.get("apply", True) or alpha <= 0.0:
+            return x
+        parts = _split(x)
+        if len(parts) < 3:
+            return x
+        lows = list(map(str.lower, parts[1::2]))
+        n = int(alpha * len(lows) + 1e-9) or 1  # = ops.eda_count(alpha, words), inlined (positive: int is floor)
+        stop = self._stop
+        cands = [w for w in dict.fromkeys(lows) if w not in stop and "'" not in w and "\u2019" not in w]
+        m = len(cands)
+        lookup = self.thesaurus.lookup
+        state = int(params["seed"]) & _M64
+        m64 = _M64
+        done = 0
+        for t in range(m):
+            state = z = (state + 0x9E3779B97F4A7C15) & m64
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
+            j = t + int(((z ^ (z >> 31)) >> 11) * _SCALE53 * (m - t))
+            low = cands[j]
+            cands[j] = cands[t]
+            syns = lookup(low)
+            if not syns:
+                continue
+            state = z = (state + 0x9E3779B97F4A7C15) & m64
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
+            syn = syns[int(((z ^ (z >> 31)) >> 11) * _SCALE53 * len(syns))]
+            k = 1
+            for w in lows:
+                if w == low:
+                    old = parts[k]
+                    parts[k] = (syn.upper() if len(old) > 1 and old.isupper() else  # = ops.match_case
+                                syn[:1].upper() + syn[1:] if old[:1].isupper() else syn)
+                k += 2
+            done += 1
+            if done >= n:
+                break
+        return "".join(parts)
 
     def _op(self, parts, rng):
         n = ops.eda_count(self.alpha, len(parts) // 2)
