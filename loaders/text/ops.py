@@ -244,35 +244,37 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     Words with an apostrophe (contractions, possessives) are never replaced.
     ``info["replaced"]`` lists ``[word_lower, synonym]`` pairs.
 
-    The distinct eligible words (lower case, first-occurrence order, stop words and
-    apostrophes left out) are visited in a uniformly random order drawn lazily: a
-    partial Fisher-Yates shuffle (step ``t`` swaps position ``t`` with a uniform
-    ``j`` in ``[t, m)``, one ``rng.randrange`` per visited word) that stops once
-    ``n`` words are replaced, so only the visited words are looked up. The law is
-    EDA's (a uniform order of the candidates, skipping those without synonyms).
+    The distinct eligible words (lower case; stop words and apostrophes left out)
+    are visited in a uniformly random order, drawn lazily: a partial Fisher-Yates
+    shuffle of the word *positions* (step ``t`` swaps slot ``t`` with a uniform
+    ``j`` in ``[t, words)``, one ``rng.randrange`` per visited position) in which a
+    position counts only if it holds the first occurrence of an eligible word
+    (each distinct word has exactly one such position, so the counted positions
+    come in a uniform order: EDA's order of the distinct candidates). It stops
+    once ``n`` words are replaced, so there is no de-duplication pass and only the
+    visited words are looked up.
     """
     out = list(parts)
     replaced: List[List[str]] = []
     if n <= 0 or len(parts) < 3:
         return out, {"replaced": replaced}
-    lows = list(map(str.lower, parts[1::2]))
-    cands = [w for w in dict.fromkeys(lows) if w not in stop_words and "'" not in w and "\u2019" not in w]
-    m = len(cands)
-    randrange = rng.randrange
-    lookup = thesaurus.lookup
+    lows = [w.lower() for w in parts[1::2]]
+    m = len(lows)
+    pos = list(range(m))
     for t in range(m):
-        j = t + randrange(m - t)
-        low = cands[j]
-        cands[j] = cands[t]
-        syns = lookup(low)
+        j = t + rng.randrange(m - t)
+        i = pos[j]
+        pos[j] = pos[t]
+        low = lows[i]
+        if low in stop_words or "'" in low or "\u2019" in low or lows.index(low) != i:
+            continue
+        syns = thesaurus.lookup(low)
         if not syns:
             continue
-        syn = syns[randrange(len(syns))]
-        k = 1
-        for w in lows:
-            if w == low:
-                out[k] = match_case(syn, parts[k])
-            k += 2
+        syn = syns[rng.randrange(len(syns))]
+        for k in range(i, m):
+            if lows[k] == low:
+                out[2 * k + 1] = match_case(syn, parts[2 * k + 1])
         replaced.append([low, syn])
         if len(replaced) >= n:
             break

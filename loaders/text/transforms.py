@@ -59,6 +59,7 @@ _GENERATOR = np.random.Generator
 _M64 = (1 << 64) - 1
 _SCALE32 = 2.0 ** -32
 _SCALE53 = 2.0 ** -53
+_BASE_LOOKUP = Thesaurus.lookup
 _log = math.log
 _SAMPLE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
@@ -388,10 +389,10 @@ class SynonymReplacement(_WordOp):
 
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
         # The hot path, the same draws and output as explain() (ops.replace_synonyms with
-        # HashRng; tested): the word count comes first, and the lazy partial Fisher-Yates
-        # over the distinct eligible words draws its indices from SplitMix64 inlined
-        # (HashRng.randrange: int(random() * n)), so a sentence costs one split, one
-        # de-duplication and about two mixing steps per replaced word.
+        # HashRng; tested): the lazy partial Fisher-Yates over the word positions draws its
+        # indices from SplitMix64 inlined (HashRng.randrange: int(random() * n)), so a
+        # sentence costs one split, one lower() and a few mixing steps, with no
+        # de-duplication pass (a position counts only if it holds a word's first occurrence).
         if x.__class__ is not str:
             check_text(x, "SynonymReplacement")
         alpha = self.alpha
@@ -400,12 +401,22 @@ class SynonymReplacement(_WordOp):
         parts = _split(x)
         if len(parts) < 3:
             return x
-        lows = list(map(str.lower, parts[1::2]))
+        if x.isascii():  # one lower() for all the words (ASCII: per-word lower is the same, no word holds a space)
+            lows = " ".join(parts[1::2]).lower().split(" ")
+        else:
+            lows = list(map(str.lower, parts[1::2]))
         n = int(alpha * len(lows) + 1e-9) or 1  # = ops.eda_count(alpha, words), inlined (positive: int is floor)
         stop = self._stop
-        cands = [w for w in dict.fromkeys(lows) if w not in stop and "'" not in w and "\u2019" not in w]
-        m = len(cands)
-        lookup = self.thesaurus.lookup
+        quote = "'" in x or "\u2019" in x  # words with an apostrophe are never replaced
+        th = self.thesaurus
+        lookup = th.lookup
+        # Thesaurus.lookup's own memo, read directly when lookup is not overridden: a hit
+        # skips the method call (the memo is keyed (word, pos); the lower-case word has the
+        # same synonyms as any casing of it)
+        memo = th.__dict__.get("_cache") if th.__class__.lookup is _BASE_LOOKUP else None
+        m = len(lows)
+        pos = list(range(m))
+        index = lows.index
         state = int(params["seed"]) & _M64
         m64 = _M64
         done = 0
@@ -414,22 +425,29 @@ class SynonymReplacement(_WordOp):
             z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
             z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
             j = t + int(((z ^ (z >> 31)) >> 11) * _SCALE53 * (m - t))
-            low = cands[j]
-            cands[j] = cands[t]
-            syns = lookup(low)
+            i = pos[j]
+            pos[j] = pos[t]
+            low = lows[i]
+            if low in stop or (quote and ("'" in low or "\u2019" in low)) or index(low) != i:
+                continue  # a stop word, a contraction, or not the first occurrence of its word
+            syns = memo.get((low, None)) if memo is not None else None
+            if syns is None:
+                syns = lookup(low)
             if not syns:
                 continue
             state = z = (state + 0x9E3779B97F4A7C15) & m64
             z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
             z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
             syn = syns[int(((z ^ (z >> 31)) >> 11) * _SCALE53 * len(syns))]
-            k = 1
-            for w in lows:
-                if w == low:
-                    old = parts[k]
-                    parts[k] = (syn.upper() if len(old) > 1 and old.isupper() else  # = ops.match_case
-                                syn[:1].upper() + syn[1:] if old[:1].isupper() else syn)
-                k += 2
+            c = lows.count(low)  # every occurrence (C-level scans instead of a Python loop), i the first
+            while True:
+                old = parts[2 * i + 1]
+                parts[2 * i + 1] = (syn.upper() if len(old) > 1 and old.isupper() else  # = ops.match_case
+                                    syn[:1].upper() + syn[1:] if old[:1].isupper() else syn)
+                c -= 1
+                if not c:
+                    break
+                i = index(low, i + 1)
             done += 1
             if done >= n:
                 break
