@@ -139,6 +139,16 @@ def test_splitmix64_published_outputs():
     assert [rng.random() for _ in range(5)] == [(v >> 11) * 2.0**-53 for v in want]
 
 
+
+def test_randrange32_uses_both_halves_of_published_outputs():
+    # HashRng.randrange32: (h * n) >> 32 on the high half of each SplitMix64 output, then its low half
+    want = [6457827717110365317, 3203168211198807973, 9817491932198370423]
+    halves = [h for v in want for h in (v >> 32, v & 0xFFFFFFFF)]
+    sizes = [7, 1000, 3, 1 << 32, 12, 2]
+    rng = HashRng(1234567)
+    assert [rng.randrange32(n) for n in sizes] == [h * n >> 32 for h, n in zip(halves, sizes)]
+    assert rng.randrange32(1 << 32) == 4593380528125082431 >> 32
+
 def _ref_swaps(seed, m, n):
     # EDA's swap_word (at most 3 draws for a different second index), each draw (h * m) >> 32
     # from the 32-bit halves of the SplitMix64 outputs, high half first

@@ -6,6 +6,7 @@ seeds for free and is the same on every platform and Python version:
 
 * scalar draws (``random()``, ``randrange(n)``) come from SplitMix64 (Steele,
   Lea and Flood, 2014; passes BigCrush), about 0.3 microsecond each;
+  ``randrange32(n)`` uses each output twice (its 32-bit halves);
 * ``shuffle(list)`` draws all its indices at once from one ``shake_128`` block
   keyed by the seed and a counter (multiply-shift, bias below n / 2**64);
 * ``bernoulli_indices(n, p)`` draws which of ``n`` items fire with probability
@@ -44,12 +45,13 @@ _SCALE32 = 2.0 ** -32
 class HashRng:
     """SplitMix64 scalars + ``shake_128`` bulk blocks; a ``random.Random`` stand-in for the ops."""
 
-    __slots__ = ("_seed", "_state", "_counter")
+    __slots__ = ("_seed", "_state", "_counter", "_spare")
 
     def __init__(self, seed: int) -> None:
         self._seed = int(seed) & _M
         self._state = self._seed
         self._counter = 0
+        self._spare = -1  # the unused low half of the last randrange32 output, if any
 
     @classmethod
     def from_state(cls, seed: int, state: int) -> "HashRng":
@@ -68,6 +70,30 @@ class HashRng:
     def randrange(self, n: int) -> int:
         """A uniform int in [0, n) (bias below n / 2**53, negligible)."""
         return int(self.random() * n)
+
+    def randrange32(self, n: int) -> int:
+        """A uniform int in [0, n) from a 32-bit draw ``h``: ``(h * n) >> 32`` (bias below n / 2**32).
+
+        Each SplitMix64 output gives two draws, its high half, then its low half (the
+        spare is kept between calls; the other methods leave it alone), so this costs
+        half a mixing step. :func:`loaders.text.ops.replace_synonyms` draws with it.
+
+        Example:
+            >>> r = HashRng(3)
+            >>> z = HashRng(3).random()  # the same first SplitMix64 output, as 53 bits
+            >>> r.randrange32(1 << 20) == int(z * (1 << 20))  # the top 20 bits of the high half
+            True
+        """
+        spare = self._spare
+        if spare >= 0:
+            self._spare = -1
+            return (spare * n) >> 32
+        self._state = z = (self._state + _GOLDEN) & _M
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
+        z ^= z >> 31
+        self._spare = z & 0xFFFFFFFF
+        return ((z >> 32) * n) >> 32
 
     def _bulk(self, nbytes: int) -> bytes:
         self._counter += 1

@@ -247,7 +247,8 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     The distinct eligible words (lower case; stop words and apostrophes left out)
     are visited in a uniformly random order, drawn lazily: a partial Fisher-Yates
     shuffle of the word *positions* (step ``t`` swaps slot ``t`` with a uniform
-    ``j`` in ``[t, words)``, one ``rng.randrange`` per visited position) in which a
+    ``j`` in ``[t, words)``, one ``rng.randrange`` per visited position, or
+    ``rng.randrange32`` when it has one, as :class:`~loaders.text._rng.HashRng` does) in which a
     position counts only if it holds the first occurrence of an eligible word
     (each distinct word has exactly one such position, so the counted positions
     come in a uniform order: EDA's order of the distinct candidates). It stops
@@ -261,8 +262,9 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     lows = [w.lower() for w in parts[1::2]]
     m = len(lows)
     pos = list(range(m))
+    draw = getattr(rng, "randrange32", None) or rng.randrange  # HashRng: 32-bit halves, half the mixing
     for t in range(m):
-        j = t + rng.randrange(m - t)
+        j = t + draw(m - t)
         i = pos[j]
         pos[j] = pos[t]
         low = lows[i]
@@ -271,7 +273,7 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
         syns = thesaurus.lookup(low)
         if not syns:
             continue
-        syn = syns[rng.randrange(len(syns))]
+        syn = syns[draw(len(syns))]
         for k in range(i, m):
             if lows[k] == low:
                 out[2 * k + 1] = match_case(syn, parts[2 * k + 1])

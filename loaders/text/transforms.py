@@ -58,7 +58,6 @@ _SEED_SCALE = float(1 << 53)
 _GENERATOR = np.random.Generator
 _M64 = (1 << 64) - 1
 _SCALE32 = 2.0 ** -32
-_SCALE53 = 2.0 ** -53
 _BASE_LOOKUP = Thesaurus.lookup
 _log = math.log
 _SAMPLE_TEXTS = [
@@ -390,7 +389,7 @@ class SynonymReplacement(_WordOp):
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
         # The hot path, the same draws and output as explain() (ops.replace_synonyms with
         # HashRng; tested): the lazy partial Fisher-Yates over the word positions draws its
-        # indices from SplitMix64 inlined (HashRng.randrange: int(random() * n)), so a
+        # indices from SplitMix64 inlined (HashRng.randrange32: 32-bit halves), so a
         # sentence costs one split, one lower() and a few mixing steps, with no
         # de-duplication pass (a position counts only if it holds a word's first occurrence).
         if x.__class__ is not str:
@@ -419,12 +418,19 @@ class SynonymReplacement(_WordOp):
         index = lows.index
         state = int(params["seed"]) & _M64
         m64 = _M64
+        spare = -1  # HashRng.randrange32 inlined: the high half of each output, then its low half
         done = 0
         for t in range(m):
-            state = z = (state + 0x9E3779B97F4A7C15) & m64
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
-            j = t + int(((z ^ (z >> 31)) >> 11) * _SCALE53 * (m - t))
+            if spare < 0:
+                state = z = (state + 0x9E3779B97F4A7C15) & m64
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
+                z ^= z >> 31
+                spare = z & 0xFFFFFFFF
+                j = t + (((z >> 32) * (m - t)) >> 32)
+            else:
+                j = t + ((spare * (m - t)) >> 32)
+                spare = -1
             i = pos[j]
             pos[j] = pos[t]
             low = lows[i]
@@ -435,10 +441,16 @@ class SynonymReplacement(_WordOp):
                 syns = lookup(low)
             if not syns:
                 continue
-            state = z = (state + 0x9E3779B97F4A7C15) & m64
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
-            syn = syns[int(((z ^ (z >> 31)) >> 11) * _SCALE53 * len(syns))]
+            if spare < 0:
+                state = z = (state + 0x9E3779B97F4A7C15) & m64
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
+                z ^= z >> 31
+                spare = z & 0xFFFFFFFF
+                syn = syns[((z >> 32) * len(syns)) >> 32]
+            else:
+                syn = syns[(spare * len(syns)) >> 32]
+                spare = -1
             c = lows.count(low)  # every occurrence (C-level scans instead of a Python loop), i the first
             while True:
                 old = parts[2 * i + 1]
