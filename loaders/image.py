@@ -421,8 +421,8 @@ class Cutout(Transform):
             (cls(size=0.5, p=1.0), u8),
             (cls(num_holes=(1, 3), size=(2, 6), fill=(255, 0, 128), p=0.8), u8),
             (cls(size=(0.2, 0.6), fill=0.5, p=1.0), rng.random((9, 13), dtype=np.float32)),
-            (cls(num_holes=2, size=0.4, fill=-1.0, p=1.0), torch.rand(3, 10, 14, dtype=torch.float64)),
-            (cls(size=5, fill=7, p=1.0), torch.randint(0, 256, (1, 11, 9), dtype=torch.uint8)),
+            (cls(num_holes=2, size=0.4, fill=-1.0, p=1.0), torch.from_numpy(rng.random((3, 10, 14)))),
+            (cls(size=5, fill=7, p=1.0), torch.from_numpy(rng.integers(0, 256, (1, 11, 9), dtype=np.uint8))),
         ]
         if _PILImage is not None:
             examples.append((cls(size=0.5, fill=(10, 20, 30), p=1.0), _PILImage.fromarray(u8)))
