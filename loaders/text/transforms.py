@@ -100,6 +100,13 @@ def _check_stop_words(sw: Any, owner: str) -> FrozenSet[str]:
     return frozenset(out)
 
 
+def _set_lexicon(obj: Any, thesaurus: Any, stop_words: Any, owner: str) -> None:
+    """Validate and set ``thesaurus``, ``_stop`` (the lower-cased set) and ``stop_words`` (for ``repr``)."""
+    obj.thesaurus = _check_thesaurus(thesaurus, owner)
+    obj._stop = _check_stop_words(stop_words, owner)
+    obj.stop_words = None if stop_words is None else sorted(obj._stop)
+
+
 class _TextTransform(Transform):
     """Base of the text transforms: draws a sub-seed, checks the input is a ``str``."""
 
@@ -382,9 +389,7 @@ class SynonymReplacement(_WordOp):
                  stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "SynonymReplacement")
-        self.thesaurus = _check_thesaurus(thesaurus, "SynonymReplacement")
-        self._stop = _check_stop_words(stop_words, "SynonymReplacement")
-        self.stop_words = None if stop_words is None else sorted(self._stop)
+        _set_lexicon(self, thesaurus, stop_words, "SynonymReplacement")
 
     def apply(self, x: Any, params: Dict[str, Any]) -> str:
         # The hot path, the same draws and output as explain() (ops.replace_synonyms with
@@ -495,9 +500,7 @@ class RandomInsertion(_WordOp):
                  stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "RandomInsertion")
-        self.thesaurus = _check_thesaurus(thesaurus, "RandomInsertion")
-        self._stop = _check_stop_words(stop_words, "RandomInsertion")
-        self.stop_words = None if stop_words is None else sorted(self._stop)
+        _set_lexicon(self, thesaurus, stop_words, "RandomInsertion")
 
     def _op(self, parts, rng):
         n = ops.eda_count(self.alpha, len(parts) // 2)
@@ -603,9 +606,7 @@ class EDA(_TextTransform):
         self.alpha_ri = _check_alpha("alpha_ri", alpha_ri, "EDA")
         self.alpha_rs = _check_alpha("alpha_rs", alpha_rs, "EDA")
         self.p_rd = check_probability("p_rd", p_rd, owner="EDA")
-        self.thesaurus = _check_thesaurus(thesaurus, "EDA")
-        self._stop = _check_stop_words(stop_words, "EDA")
-        self.stop_words = None if stop_words is None else sorted(self._stop)
+        _set_lexicon(self, thesaurus, stop_words, "EDA")
         self._ops = {
             "sr": SynonymReplacement(self.alpha_sr, self.thesaurus, stop_words),
             "ri": RandomInsertion(self.alpha_ri, self.thesaurus, stop_words),
