@@ -553,7 +553,6 @@ class MixUp(_MixCollate):
                  target_key: Union[None, int, str] = None, base_collate: Optional[Callable] = None,
                  pair_reduce: Optional[Mapping] = None, return_params: bool = False,
                  target_dtype: torch.dtype = torch.float32) -> None:
-        self.alpha = alpha
         self._setup(num_classes=num_classes, mixup_alpha=alpha, cutmix_alpha=None, switch_prob=0.0, p=p,
                     label_smoothing=label_smoothing, per_sample=per_sample, seed=seed, input_key=input_key,
                     target_key=target_key, base_collate=base_collate, pair_reduce=pair_reduce,
