@@ -49,7 +49,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import default_collate, get_worker_info
 
-from loaders._validate import check_callable, check_int, check_number, check_probability, check_seed
+from loaders.validation import check_callable, check_int, check_number, check_probability, check_seed
 from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
 
 from . import functional as F

@@ -43,7 +43,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import default_collate
 
-from loaders._validate import check_int, check_number
+from loaders.validation import check_int, check_number
 from loaders.keys import KeyedBatch
 
 __all__ = ["PadCollate", "DICT_INPUT_KEYS"]

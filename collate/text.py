@@ -39,7 +39,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 import numpy as np
 import torch
 
-from loaders._validate import check_int, check_number, check_probability, check_seed
+from loaders.validation import check_int, check_number, check_probability, check_seed
 from loaders.hf import TokenizerAdapter, _no_fork_deadlock, check_text
 from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
 

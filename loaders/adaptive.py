@@ -82,7 +82,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 import numpy as np
 import torch
 
-from ._validate import check_callable, check_choice, check_int, check_number
+from .validation import check_callable, check_choice, check_int, check_number
 from .keys import KeyedBatch, SharedValue
 from .transform import Transform
 

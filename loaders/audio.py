@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from . import audio_functional as AF
-from ._validate import check_choice, check_int, check_number, check_range_pair
+from .validation import check_choice, check_int, check_number, check_range_pair
 from .transform import Transform
 
 __all__ = ["AddNoise", "TimeShift", "SpeedChange", "PitchShift", "Gain", "TimeMask", "FrequencyMask"]

@@ -49,7 +49,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, Sampler, get_worker_info
 
-from ._validate import check_int, check_seed
+from .validation import check_int, check_seed
 from ._fastkeys import BatchGenerators
 from .keys import SHUFFLE_STREAM, KeyedBatch, SharedValue, sample_rng
 from .transform import AugmentationError, Compose, Transform

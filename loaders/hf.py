@@ -45,7 +45,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
-from ._validate import check_choice, check_int
+from .validation import check_choice, check_int
 from .dataset import _check_knobs, _check_stream_split, _resolve_seed
 from .keys import SharedValue, sample_rng
 from .transform import Transform

@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from ._validate import check_choice, check_int, check_number
+from .validation import check_choice, check_int, check_number
 from .transform import Transform
 
 try:  # Pillow is a torchvision dependency; keep the module importable without it.

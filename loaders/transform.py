@@ -39,7 +39,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ._validate import check_callable, check_choice, check_number, check_probability
+from .validation import check_callable, check_choice, check_number, check_probability
 from .keys import as_generator
 
 __all__ = ["Transform", "Compose", "OneOf", "RandomApply", "Lambda", "AugmentationError"]

@@ -26,6 +26,7 @@ import loaders
 from loaders import Transform
 from loaders.keys import KeyedBatch
 from tests._compare import deep_copy, deep_equal
+from tests.cases import Case
 
 
 def _import_all(package):
@@ -47,6 +48,21 @@ def _all_subclasses(cls):
     return out
 
 
+def _collect_rows():
+    import tests.cases as cases_pkg
+
+    rows = {}
+    for info in pkgutil.iter_modules(cases_pkg.__path__, cases_pkg.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        for cls, case in getattr(mod, "CASES", {}).items():
+            assert cls not in rows, f"{cls.__qualname__} has two harness rows"
+            rows[cls] = case
+    return rows
+
+
+ROWS = _collect_rows()
+
+
 _LOADER_MODULES = _import_all(loaders)
 _COLLATE_MODULES = _import_all(collate)
 
@@ -57,17 +73,33 @@ TRANSFORMS = sorted(
 )
 COLLATES = sorted(
     {obj for m in _COLLATE_MODULES for obj in list(vars(m).values())
-     if inspect.isclass(obj) and obj.__module__.split(".")[0] == "collate" and "_harness_examples" in vars(obj)},
+     if inspect.isclass(obj) and obj.__module__.split(".")[0] == "collate" and not obj.__name__.startswith("_")
+     and (obj in ROWS or "_harness_examples" in vars(obj))},
     key=lambda c: c.__qualname__,
 )
 
 
+
+
+def _row(cls):
+    """The harness row of ``cls`` from ``tests/cases`` (legacy: the class's own ``_harness_*`` methods)."""
+    if cls in ROWS:
+        return ROWS[cls]
+    if "_harness_examples" in vars(cls) and "_harness_bad_args" in vars(cls):  # legacy, being moved to tests/cases
+        return Case(cls._harness_examples, cls._harness_bad_args)
+    pytest.fail(f"{cls.__qualname__} has no harness row: add one to a module in tests/cases/")
+
+
 def _cases(cls):
-    if "_harness_examples" not in vars(cls) or "_harness_bad_args" not in vars(cls):
-        pytest.fail(f"{cls.__qualname__} must define _harness_examples() and _harness_bad_args() for the harness")
-    cases = cls._harness_examples()
-    assert cases, f"{cls.__qualname__}._harness_examples() returned nothing"
+    cases = _row(cls).examples()
+    assert cases, f"{cls.__qualname__}: harness examples() returned nothing"
     return cases
+
+
+def _bad_args(cls):
+    bad = _row(cls).bad_args()
+    assert bad, f"{cls.__qualname__}: harness bad_args() returned nothing"
+    return bad
 
 
 def test_discovery_found_the_core():
@@ -105,10 +137,7 @@ def test_transform_harness(cls):
 
 @pytest.mark.parametrize("cls", TRANSFORMS, ids=lambda c: c.__qualname__)
 def test_transform_bad_args(cls):
-    _cases(cls)
-    bad = cls._harness_bad_args()
-    assert bad, f"{cls.__qualname__}._harness_bad_args() returned nothing"
-    for kwargs in bad:
+    for kwargs in _bad_args(cls):
         with pytest.raises((ValueError, TypeError)):
             cls(**kwargs)
 
@@ -130,7 +159,6 @@ def test_collate_harness(cls):
 
 @pytest.mark.parametrize("cls", COLLATES, ids=lambda c: c.__qualname__)
 def test_collate_bad_args(cls):
-    _cases(cls)
-    for kwargs in cls._harness_bad_args():
+    for kwargs in _bad_args(cls):
         with pytest.raises((ValueError, TypeError)):
             cls(**kwargs)

@@ -55,7 +55,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._validate import check_int
+from ..validation import check_int
 from ._rng import HashRng
 from .inflect import past_participle
 from .transforms import _SEED_SCALE, _TextTransform, check_text

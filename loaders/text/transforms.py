@@ -31,7 +31,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .._validate import check_int, check_number, check_probability
+from ..validation import check_int, check_number, check_probability
 from ..keys import as_generator
 from ..transform import Transform
 from . import ops
