@@ -18,7 +18,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[image,audio,text,syntax,demo,dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[image,audio,text,syntax,demo,integrations,lint,docs,dev]'
 	touch $(STAMP)
 
 test: $(STAMP)
