@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from loaders.validation import check_int, check_number, check_probability, check_seed
-from loaders.hf import TokenizerAdapter, _no_fork_deadlock, check_text
+from loaders.hf import TokenizerAdapter, check_text, no_fork_deadlock, pad_sequences
 from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
 
 __all__ = ["TextCollate", "EmbeddingMixer", "soft_labels", "pad_sequences", "MIX_KEYS"]
@@ -127,33 +127,6 @@ def soft_labels(labels: Sequence[Any], num_classes: int, *, label_smoothing: flo
     return out.to(dtype)
 
 
-def pad_sequences(seqs: Sequence[Sequence[int]], pad_value: int, *, pad_to_multiple_of: Optional[int] = None,
-                  side: str = "right", min_length: int = 0):
-    """Pad int sequences into one ``(B, L)`` LongTensor and its 0/1 mask.
-
-    ``L`` is the longest sequence, rounded up to ``pad_to_multiple_of``.
-
-    Example:
-        >>> ids, mask = pad_sequences([[5, 6, 7], [8]], 0, pad_to_multiple_of=4)
-        >>> ids.tolist(), mask.tolist()
-        ([[5, 6, 7, 0], [8, 0, 0, 0]], [[1, 1, 1, 0], [1, 0, 0, 0]])
-    """
-    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
-    length = int(max(lengths.max(initial=0), min_length))
-    if pad_to_multiple_of:
-        length = -(-length // pad_to_multiple_of) * pad_to_multiple_of
-    ids = np.full((len(seqs), length), pad_value, dtype=np.int64)
-    for i, (s, n) in enumerate(zip(seqs, lengths.tolist())):
-        if n:
-            if side == "right":
-                ids[i, :n] = s
-            else:
-                ids[i, length - n:] = s
-    pos = np.arange(length)
-    mask = pos[None, :] < lengths[:, None] if side == "right" else pos[None, :] >= (length - lengths)[:, None]
-    return torch.from_numpy(ids), torch.from_numpy(mask.astype(np.int64))
-
-
 def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
     """A 1-D int64 array from a tensor, an array or a list of ints (bool/float refused)."""
     if isinstance(value, torch.Tensor):
@@ -235,7 +208,7 @@ class TextCollate:
                  seed: Optional[int] = None, target_dtype: torch.dtype = torch.float32,
                  pad_token_id: Optional[int] = None) -> None:
         owner = "TextCollate"
-        _no_fork_deadlock()
+        no_fork_deadlock()
         self.tokenizer = tokenizer
         self.num_classes = check_int("num_classes", num_classes, low=1, owner=owner)
         self.label_smoothing = check_number("label_smoothing", label_smoothing, low=0.0, high=1.0,

@@ -59,6 +59,9 @@ __all__ = [
     "HFIterableDataset",
     "from_hf",
     "SPECIAL_TOKENS",
+    "check_text",
+    "no_fork_deadlock",
+    "pad_sequences",
 ]
 
 #: The special tokens of :func:`train_tokenizer` (BERT's, in BERT's order of ids 0..4).
@@ -66,8 +69,56 @@ SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 _SANE_MAX_LENGTH = 1_000_000
 
 
-def _no_fork_deadlock() -> None:
+def no_fork_deadlock() -> None:
+    """Keep the tokenizers thread pool off unless the user chose otherwise.
+
+    Sets ``TOKENIZERS_PARALLELISM=false`` when the variable is unset, so that forked
+    DataLoader workers cannot hang on a pool inherited from the parent.
+
+    Example:
+        >>> no_fork_deadlock()
+        >>> "TOKENIZERS_PARALLELISM" in os.environ
+        True
+    """
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def pad_sequences(seqs: Sequence[Sequence[int]], pad_value: int, *, pad_to_multiple_of: Optional[int] = None,
+                  side: str = "right", min_length: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Pad int sequences into one ``(B, L)`` LongTensor and its 0/1 mask.
+
+    Args:
+        seqs: the token id sequences.
+        pad_value: the id written into the padding.
+        pad_to_multiple_of: round ``L`` up to a multiple of this.
+        side: ``"right"`` or ``"left"`` padding.
+        min_length: the least ``L``.
+
+    Returns:
+        ``(ids, mask)``: ``L`` is the longest sequence (at least ``min_length``), rounded
+        up to ``pad_to_multiple_of``; ``mask`` is 1 on tokens, 0 on padding.
+
+    Example:
+        >>> ids, mask = pad_sequences([[5, 6, 7], [8]], 0, pad_to_multiple_of=4)
+        >>> ids.tolist(), mask.tolist()
+        ([[5, 6, 7, 0], [8, 0, 0, 0]], [[1, 1, 1, 0], [1, 0, 0, 0]])
+    """
+    import numpy as np
+
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    length = int(max(lengths.max(initial=0), min_length))
+    if pad_to_multiple_of:
+        length = -(-length // pad_to_multiple_of) * pad_to_multiple_of
+    ids = np.full((len(seqs), length), pad_value, dtype=np.int64)
+    for i, (s, n) in enumerate(zip(seqs, lengths.tolist())):
+        if n:
+            if side == "right":
+                ids[i, :n] = s
+            else:
+                ids[i, length - n:] = s
+    pos = np.arange(length)
+    mask = pos[None, :] < lengths[:, None] if side == "right" else pos[None, :] >= (length - lengths)[:, None]
+    return torch.from_numpy(ids), torch.from_numpy(mask.astype(np.int64))
 
 
 _GUARDED_PID: Optional[int] = None
@@ -307,8 +358,6 @@ class TokenizerAdapter:
             return (as_t([e.ids for e in encs]), as_t([e.type_ids for e in encs]),
                     as_t([e.attention_mask for e in encs]))
         if self.pad_id != self.tokenizer.pad_token_id:  # an override the tokenizer does not know: pad here
-            from collate.text import pad_sequences
-
             ids, tts = self.encode(texts, pairs)
             input_ids, mask = pad_sequences(ids, self.pad_id, pad_to_multiple_of=pad_to_multiple_of,
                                             side=self.padding_side)
@@ -413,7 +462,7 @@ class HFTextTransform(Transform):
         self.max_length, self.truncation = max_length, truncation
         self.tokenizer = tokenizer
         if tokenizer is not None:
-            _no_fork_deadlock()
+            no_fork_deadlock()
             # per-row encoding needs no pad token; the collate checks for one
             self._tok = TokenizerAdapter(tokenizer, max_length=max_length, truncation=truncation, owner=owner,
                                          require_pad=False)
