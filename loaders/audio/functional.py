@@ -27,7 +27,6 @@ import math
 import threading
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -55,7 +54,7 @@ __all__ = [
     "mask_along",
 ]
 
-Array = Union[torch.Tensor, np.ndarray]
+Array = torch.Tensor | np.ndarray
 
 #: Exponent ``b`` of the amplitude spectrum ``|X(f)| ~ f**-b`` per noise color.
 #: Power falls as ``f**(-2b)``: pink -3.01 dB/octave, brown -6.02 dB/octave,
@@ -68,7 +67,7 @@ _FLOAT_DTYPES = (torch.float32, torch.float64)
 # ---------------------------------------------------------------------------
 # Input checking
 # ---------------------------------------------------------------------------
-def _to_tensor(x: Array, owner: str, name: str) -> Tuple[torch.Tensor, bool]:
+def _to_tensor(x: Array, owner: str, name: str) -> tuple[torch.Tensor, bool]:
     if isinstance(x, torch.Tensor):
         return x, False
     if isinstance(x, np.ndarray):
@@ -78,8 +77,9 @@ def _to_tensor(x: Array, owner: str, name: str) -> Tuple[torch.Tensor, bool]:
     raise TypeError(f"{owner}: {name} must be a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
 
 
-def as_waveform(x: Array, owner: str = "audio", name: str = "waveform",
-                min_length: int = 1) -> Tuple[torch.Tensor, bool]:
+def as_waveform(
+    x: Array, owner: str = "audio", name: str = "waveform", min_length: int = 1
+) -> tuple[torch.Tensor, bool]:
     """Validate a waveform and return ``(tensor, was_numpy)``.
 
     Accepts float32/float64 ``torch.Tensor`` or ``numpy.ndarray`` of shape
@@ -93,24 +93,29 @@ def as_waveform(x: Array, owner: str = "audio", name: str = "waveform",
     if isinstance(x, np.ndarray) and kind in ("i", "u"):
         raise TypeError(
             f"{owner}: {name} has integer dtype {x.dtype}; audio transforms need float32/float64 in [-1, 1]. "
-            f"Convert PCM first, e.g. x.astype(np.float32) / {2 ** (8 * x.dtype.itemsize - 1)}")
+            f"Convert PCM first, e.g. x.astype(np.float32) / {2 ** (8 * x.dtype.itemsize - 1)}"
+        )
     t, was_numpy = _to_tensor(x, owner, name)
     if t.dtype not in _FLOAT_DTYPES:
         if not t.is_floating_point() and not t.is_complex():
             bits = torch.iinfo(t.dtype).bits if t.dtype != torch.bool else 1
             raise TypeError(
                 f"{owner}: {name} has integer dtype {t.dtype}; audio transforms need float32/float64 in [-1, 1]. "
-                f"Convert PCM first, e.g. x.float() / {2 ** (bits - 1)} (int16 -> divide by 32768)")
+                f"Convert PCM first, e.g. x.float() / {2 ** (bits - 1)} (int16 -> divide by 32768)"
+            )
         raise TypeError(f"{owner}: {name} must be float32 or float64, got {t.dtype}")
     if t.ndim not in (1, 2):
         raise ValueError(
             f"{owner}: {name} must have shape (time,) or (channels, time), got {tuple(t.shape)} "
-            f"({t.ndim}-D); loop over batches/apply per sample")
+            f"({t.ndim}-D); loop over batches/apply per sample"
+        )
     if t.shape[-1] == 0 or t.numel() == 0:
         raise ValueError(f"{owner}: {name} is empty (shape {tuple(t.shape)})")
     if t.shape[-1] < min_length:
-        raise ValueError(f"{owner}: {name} has {t.shape[-1]} samples, fewer than the {min_length} this transform "
-                         f"needs (its FFT size); pad the clip or lower n_fft")
+        raise ValueError(
+            f"{owner}: {name} has {t.shape[-1]} samples, fewer than the {min_length} this transform "
+            f"needs (its FFT size); pad the clip or lower n_fft"
+        )
     if not _all_finite(t):
         raise ValueError(f"{owner}: {name} contains NaN or inf samples")
     return t, was_numpy
@@ -124,14 +129,13 @@ def _all_finite(t: torch.Tensor) -> bool:
     return bool(torch.isfinite(t).all())
 
 
-def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram") -> Tuple[torch.Tensor, bool]:
+def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram") -> tuple[torch.Tensor, bool]:
     """Validate a real spectrogram ``(..., freq, time)``; return ``(tensor, was_numpy)``."""
     if isinstance(x, np.ndarray) and x.dtype.kind not in "f":
         raise TypeError(f"{owner}: {name} must be a floating-point array, got dtype {x.dtype}")
     t, was_numpy = _to_tensor(x, owner, name)
     if not t.is_floating_point():
-        raise TypeError(f"{owner}: {name} must be a real floating-point tensor (magnitude, power or dB), "
-                        f"got {t.dtype}")
+        raise TypeError(f"{owner}: {name} must be a real floating-point tensor (magnitude, power or dB), got {t.dtype}")
     if t.ndim < 2:
         raise ValueError(f"{owner}: {name} must have shape (..., freq, time), got {tuple(t.shape)}")
     if t.numel() == 0:
@@ -157,8 +161,13 @@ def signal_power(x: torch.Tensor, per_channel: bool = False) -> torch.Tensor:
     return torch.linalg.vector_norm(x, dtype=torch.float64).square() / x.numel()
 
 
-def colored_noise(shape: Tuple[int, ...], color: str, seed: int, dtype: torch.dtype = torch.float32,
-                  device: Union[str, torch.device] = "cpu") -> torch.Tensor:
+def colored_noise(
+    shape: tuple[int, ...],
+    color: str,
+    seed: int,
+    dtype: torch.dtype = torch.float32,
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
     """Gaussian noise with a power-law spectrum, unit mean square per channel.
 
     White Gaussian noise is drawn on the CPU from ``torch.Generator`` seeded
@@ -215,8 +224,10 @@ def add_noise(x: torch.Tensor, noise: torch.Tensor, snr_db: float, per_channel: 
     ps = signal_power(x, per_channel)
     pn = signal_power(noise, per_channel)
     if bool(((pn <= 0) & (ps > 0)).any()):
-        raise ValueError("add_noise: the noise segment is silent (zero power), so no SNR can be reached; "
-                         "trim digital silence from the noise clips")
+        raise ValueError(
+            "add_noise: the noise segment is silent (zero power), so no SNR can be reached; "
+            "trim digital silence from the noise clips"
+        )
     target = ps / (10.0 ** (float(snr_db) / 10.0))
     k = torch.where(ps > 0, torch.sqrt(target / torch.where(pn > 0, pn, torch.ones_like(pn))), torch.zeros_like(ps))
     return x + k.to(x.dtype) * noise
@@ -270,7 +281,7 @@ def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
     return n + 1 / rest
 
 
-def rational_approx(value: float, max_error: float) -> Tuple[int, int]:
+def rational_approx(value: float, max_error: float) -> tuple[int, int]:
     """The simplest fraction ``p/q`` with ``|p/q - value| <= max_error * value``.
 
     "Simplest" means smallest denominator (continued-fraction search), which
@@ -297,7 +308,7 @@ class _KernelCache:
     def __init__(self, max_items: int = 256, max_elements: int = 8_000_000) -> None:
         self.max_items = max_items
         self.max_elements = max_elements
-        self._d: "OrderedDict[tuple, Tuple[torch.Tensor, int]]" = OrderedDict()
+        self._d: OrderedDict[tuple, tuple[torch.Tensor, int]] = OrderedDict()
         self._elements = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -329,8 +340,9 @@ class _KernelCache:
 _KERNELS = _KernelCache()
 
 
-def _build_kernel(orig: int, new: int, lowpass_width: int, rolloff: float, dtype: torch.dtype,
-                  device: torch.device) -> Tuple[torch.Tensor, int]:
+def _build_kernel(
+    orig: int, new: int, lowpass_width: int, rolloff: float, dtype: torch.dtype, device: torch.device
+) -> tuple[torch.Tensor, int]:
     """Polyphase matrix ``(orig + 2 * width, new)``: column ``j`` holds the taps of output phase ``j``.
 
     Hann-windowed sinc with cutoff ``rolloff * min(orig, new)`` (the design of
@@ -340,8 +352,7 @@ def _build_kernel(orig: int, new: int, lowpass_width: int, rolloff: float, dtype
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_width * orig / base)
     work = torch.float32 if dtype == torch.float32 else torch.float64
-    t = (torch.arange(-width, width + orig, dtype=work)[:, None] / orig
-         - torch.arange(new, dtype=work)[None, :] / new)
+    t = torch.arange(-width, width + orig, dtype=work)[:, None] / orig - torch.arange(new, dtype=work)[None, :] / new
     t = (t * base).clamp_(-lowpass_width, lowpass_width)
     kernel = torch.sinc(t) * torch.cos(t * (math.pi / lowpass_width / 2)).square_() * (base / orig)
     return kernel.to(device=device, dtype=dtype), width
@@ -420,7 +431,7 @@ def istft_frames(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.
         blocks = frames.reshape(lead + (m, r, hop_length))
         out = frames.new_zeros(lead + (m + r - 1, hop_length))
         for k in range(r):
-            out[..., k:k + m, :] += blocks[..., :, k, :]
+            out[..., k : k + m, :] += blocks[..., :, k, :]
         out = out.reshape(lead + (total,))
     else:
         flat = frames.reshape(-1, m, n_fft).transpose(1, 2)
@@ -433,7 +444,7 @@ def istft_frames(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.
     return y
 
 
-_ENVELOPES: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
+_ENVELOPES: OrderedDict[tuple, torch.Tensor] = OrderedDict()
 
 
 def _inverse_envelope(window: torch.Tensor, hop: int, m: int, start: int, stop: int) -> torch.Tensor:
@@ -507,7 +518,7 @@ def _phase_vocoder_autograd(padded, idx, alphas, m, hop_length):
     return torch.polar(mag, phase)
 
 
-_WINDOWS: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
+_WINDOWS: OrderedDict[tuple, torch.Tensor] = OrderedDict()
 
 
 def _hann(n_fft: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -521,7 +532,7 @@ def _hann(n_fft: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return w
 
 
-def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: Optional[int] = None) -> torch.Tensor:
+def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: int | None = None) -> torch.Tensor:
     """Change the duration of ``x`` to ``length`` samples, keeping its pitch (phase vocoder).
 
     Example:
@@ -537,8 +548,7 @@ def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: Op
     return istft_frames(stretched, n_fft, hop, window, int(length))
 
 
-def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024,
-                hop_length: Optional[int] = None) -> torch.Tensor:
+def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024, hop_length: int | None = None) -> torch.Tensor:
     """Multiply every frequency by ``num/den`` and keep the length.
 
     Time-stretches to ``ceil(len * num / den)`` samples with the phase vocoder
@@ -560,7 +570,7 @@ def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024,
 # ---------------------------------------------------------------------------
 # Spectrogram masks
 # ---------------------------------------------------------------------------
-def mask_along(spec: torch.Tensor, regions, axis: int, fill: Union[float, str] = 0.0) -> torch.Tensor:
+def mask_along(spec: torch.Tensor, regions, axis: int, fill: float | str = 0.0) -> torch.Tensor:
     """Fill ``[start, start + width)`` ranges of ``axis`` (-1 time, -2 freq) with ``fill``.
 
     ``fill="mean"`` uses the mean of the whole input (computed before masking).
