@@ -24,7 +24,6 @@ import json
 import math
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 from typing import Callable, Dict, List
@@ -32,7 +31,6 @@ from typing import Callable, Dict, List
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 import audiomentations as AM  # noqa: E402

@@ -25,15 +25,12 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import torch
 from torch.utils.data import default_collate
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from collate import CutMix, MixUp  # noqa: E402
 

@@ -25,14 +25,11 @@ import json
 import os
 import pathlib
 import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from loaders import AugmentedDataset, Transform  # noqa: E402
 from loaders.keys import sample_rng  # noqa: E402

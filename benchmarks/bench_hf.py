@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -57,17 +55,33 @@ def main(argv=None) -> dict:
 
     repeat, number = (3, 5) if args.quick else (9, 30)
     rng = np.random.default_rng(0)
-    vocab = ("the a team market storm engineers released won cut flooded shares rates new phone coast match "
-             "after before quickly slowly reported said season year city league profits chip app rain").split()
+    vocab = (
+        "the a team market storm engineers released won cut flooded shares rates new phone coast match "
+        "after before quickly slowly reported said season year city league profits chip app rain"
+    ).split()
     texts = [" ".join(rng.choice(vocab, size=int(rng.integers(6, 40)))) for _ in range(64)]
     labels = [int(i % 4) for i in range(64)]
     tok = train_tokenizer(texts * 4, vocab_size=300)
-    rows_text = KeyedBatch([{"text": t, "label": y} for t, y in zip(texts, labels)], indices=list(range(64)))
+    rows_text = KeyedBatch(
+        [{"text": t, "label": y} for t, y in zip(texts, labels, strict=True)], indices=list(range(64))
+    )
     enc = [tok(t) for t in texts]
-    rows_tok = KeyedBatch([{"input_ids": e["input_ids"], "token_type_ids": e["token_type_ids"], "label": y}
-                           for e, y in zip(enc, labels)], indices=list(range(64)))
-    peer_rows = [{"input_ids": e["input_ids"], "token_type_ids": e["token_type_ids"],
-                  "attention_mask": e["attention_mask"], "label": y} for e, y in zip(enc, labels)]
+    rows_tok = KeyedBatch(
+        [
+            {"input_ids": e["input_ids"], "token_type_ids": e["token_type_ids"], "label": y}
+            for e, y in zip(enc, labels, strict=True)
+        ],
+        indices=list(range(64)),
+    )
+    peer_rows = [
+        {
+            "input_ids": e["input_ids"],
+            "token_type_ids": e["token_type_ids"],
+            "attention_mask": e["attention_mask"],
+            "label": y,
+        }
+        for e, y in zip(enc, labels, strict=True)
+    ]
 
     ours_collate = TextCollate(tok, 4)
     dcwp = DataCollatorWithPadding(tok, return_tensors="pt")
@@ -83,9 +97,17 @@ def main(argv=None) -> dict:
     params = row_t.sample(np.random.default_rng(0))
 
     torch.manual_seed(0)
-    model = BertForSequenceClassification(BertConfig(
-        vocab_size=len(tok), hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
-        max_position_embeddings=64, num_labels=4)).eval()
+    model = BertForSequenceClassification(
+        BertConfig(
+            vocab_size=len(tok),
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=128,
+            max_position_embeddings=64,
+            num_labels=4,
+        )
+    ).eval()
     mixed = TextCollate(tok, 4, mixup_alpha=0.4, seed=0)(rows_text)
     mixer = EmbeddingMixer(model)
     inputs = EmbeddingMixer.model_inputs(mixed)
@@ -99,10 +121,18 @@ def main(argv=None) -> dict:
             return model(**inputs).logits
 
     cases = [
-        ("raw text -> batch + soft labels (64)", lambda: ours_collate(rows_text), peer_text,
-         "tokenizer(padding=True)+one_hot"),
-        ("pre-tokenized -> padded batch (64)", lambda: ours_collate(rows_tok), lambda: dcwp(peer_rows),
-         "DataCollatorWithPadding"),
+        (
+            "raw text -> batch + soft labels (64)",
+            lambda: ours_collate(rows_text),
+            peer_text,
+            "tokenizer(padding=True)+one_hot",
+        ),
+        (
+            "pre-tokenized -> padded batch (64)",
+            lambda: ours_collate(rows_tok),
+            lambda: dcwp(peer_rows),
+            "DataCollatorWithPadding",
+        ),
         ("one row tokenized", lambda: row_t.apply(row, params), lambda: tok(row["text"]), "tokenizer(text)"),
         ("tiny BERT forward (64)", with_mixer, without_mixer, "forward without EmbeddingMixer"),
     ]
@@ -110,8 +140,15 @@ def main(argv=None) -> dict:
     print(f"{'case':40s} {'ours ms':>9s} {'peer ms':>9s} {'peer/ours':>9s}  peer")
     for name, ours, peer, peer_name in cases:
         t_ours, t_peer = _median_time(ours, repeat, number), _median_time(peer, repeat, number)
-        results.append({"case": name, "ours_s": t_ours, "peer_s": t_peer, "ratio_peer_over_ours": t_peer / t_ours,
-                        "peer": peer_name})
+        results.append(
+            {
+                "case": name,
+                "ours_s": t_ours,
+                "peer_s": t_peer,
+                "ratio_peer_over_ours": t_peer / t_ours,
+                "peer": peer_name,
+            }
+        )
         print(f"{name:40s} {t_ours * 1e3:9.3f} {t_peer * 1e3:9.3f} {t_peer / t_ours:9.2f}  {peer_name}")
     print("(medians; shared CPU, timings are noisy)")
     out = Path(__file__).resolve().parent / "results"

@@ -51,7 +51,6 @@ import torch  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from collate import MixUp  # noqa: E402
 from loaders import AugmentedDataset, Lambda  # noqa: E402

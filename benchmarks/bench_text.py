@@ -64,12 +64,19 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 
 import numpy as np  # noqa: E402
 
-from loaders.text import (EDA, RandomDeletion, RandomInsertion, RandomSwap, SentenceShuffle,  # noqa: E402
-                          SynonymReplacement, WordShuffle, default_thesaurus)
+from loaders.text import (  # noqa: E402
+    EDA,
+    RandomDeletion,
+    RandomInsertion,
+    RandomSwap,
+    SentenceShuffle,
+    SynonymReplacement,
+    WordShuffle,
+    default_thesaurus,
+)
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog, and then it runs away into the dark forest.",

@@ -11,7 +11,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -28,18 +27,19 @@ def main(argv=None) -> int:
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     scripts = sorted(HERE.glob("bench_*.py"))
     if only:
-        unknown = only - {p.stem[len("bench_"):] for p in scripts}
+        unknown = only - {p.stem[len("bench_") :] for p in scripts}
         if unknown:
-            parser.error(f"--only names unknown benchmarks {sorted(unknown)}; have "
-                         f"{sorted(p.stem[len('bench_'):] for p in scripts)}")
-        scripts = [p for p in scripts if p.stem[len("bench_"):] in only]
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            parser.error(
+                f"--only names unknown benchmarks {sorted(unknown)}; have "
+                f"{sorted(p.stem[len('bench_') :] for p in scripts)}"
+            )
+        scripts = [p for p in scripts if p.stem[len("bench_") :] in only]
     failed = []
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
         t0 = time.perf_counter()
         cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
-        rc = subprocess.call(cmd, cwd=HERE.parent, env=env)
+        rc = subprocess.call(cmd, cwd=HERE.parent)
         print(f"--- {script.name}: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
         if rc:
             failed.append(script.name)

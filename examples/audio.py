@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -30,15 +29,13 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import torchaudio  # noqa: E402
 
 from collate import MixUp, PadCollate  # noqa: E402
 from loaders import AugmentedDataset, Compose, Lambda  # noqa: E402
-from loaders.audio import (AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask,  # noqa: E402
-                           TimeShift)
+from loaders.audio import AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift  # noqa: E402
 
 SR = 8000
 CLASSES = ["harmonic", "sine", "chirp up", "chirp down", "am noise"]
@@ -56,7 +53,7 @@ def synth(kind: int, rng: np.random.Generator) -> np.ndarray:
     elif kind in (2, 3):
         f1 = f0 * rng.uniform(2.5, 4.0)
         lo, hi = (f0, f1) if kind == 2 else (f1, f0)
-        phase = 2 * np.pi * (lo * t + (hi - lo) * t ** 2 / (2 * t[-1]))
+        phase = 2 * np.pi * (lo * t + (hi - lo) * t**2 / (2 * t[-1]))
         x = np.sin(phase)
     else:
         x = rng.standard_normal(n) * (0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(4, 12) * t))
@@ -94,13 +91,15 @@ class LogMel:
 
 
 def waveform_augment(strong: bool = True) -> Compose:
-    return Compose([
-        Gain(db=(-6, 6), sample_rate=SR),
-        TimeShift(max_shift=0.1, rollover=False, sample_rate=SR),
-        SpeedChange(factors=(0.9, 1.1), sample_rate=SR),
-        PitchShift(semitones=(-3, 3), sample_rate=SR, n_fft=256, p=0.5),
-        AddNoise(snr_db=(5, 30), color=["white", "pink"], sample_rate=SR, p=0.8),
-    ])
+    return Compose(
+        [
+            Gain(db=(-6, 6), sample_rate=SR),
+            TimeShift(max_shift=0.1, rollover=False, sample_rate=SR),
+            SpeedChange(factors=(0.9, 1.1), sample_rate=SR),
+            PitchShift(semitones=(-3, 3), sample_rate=SR, n_fft=256, p=0.5),
+            AddNoise(snr_db=(5, 30), color=["white", "pink"], sample_rate=SR, p=0.8),
+        ]
+    )
 
 
 def feature_pipeline(augment: bool) -> Compose:
@@ -116,14 +115,20 @@ class Net(nn.Module):
     def __init__(self, n_classes: int) -> None:
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d((2, 1)),
-            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d((2, 1)),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.MaxPool2d((2, 1)),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d((2, 1)),
         )
         self.head = nn.Linear(32 * 10, n_classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        h = self.conv(x)                              # (B, 32, 10, T)
-        h = h.flatten(1, 2)                           # (B, 320, T)
+        h = self.conv(x)  # (B, 32, 10, T)
+        h = h.flatten(1, 2)  # (B, 320, T)
         valid = (torch.arange(h.shape[-1]) < lengths[:, None]).to(h.dtype)  # (B, T)
         pooled = (h * valid[:, None]).sum(-1) / valid.sum(-1, keepdim=True).clamp_min(1)
         return self.head(pooled)
@@ -186,8 +191,14 @@ def main(argv=None) -> dict:
     val_noisy = AugmentedDataset(val_base, noisy, seed=123)
 
     collate_fn = MixUp(num_classes=len(CLASSES), alpha=0.4, p=0.5, base_collate=PadCollate())
-    loader = train.loader(batch_size=32, shuffle=True, num_workers=args.workers, collate_fn=collate_fn,
-                          persistent_workers=args.workers > 0, generator=torch.Generator().manual_seed(0))
+    loader = train.loader(
+        batch_size=32,
+        shuffle=True,
+        num_workers=args.workers,
+        collate_fn=collate_fn,
+        persistent_workers=args.workers > 0,
+        generator=torch.Generator().manual_seed(0),
+    )
     model = Net(len(CLASSES))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     criterion = nn.CrossEntropyLoss()  # soft targets from MixUp
@@ -204,8 +215,9 @@ def main(argv=None) -> dict:
             seen += len(y)
         print(f"epoch {epoch + 1}: loss {total / seen:.3f} ({time.perf_counter() - t0:.1f} s)")
     acc_clean, acc_noisy = evaluate(model, val_clean), evaluate(model, val_noisy)
-    print(f"validation accuracy: clean {acc_clean:.3f}, noisy (5 dB SNR) {acc_noisy:.3f} "
-          f"(chance {1 / len(CLASSES):.3f})")
+    print(
+        f"validation accuracy: clean {acc_clean:.3f}, noisy (5 dB SNR) {acc_noisy:.3f} (chance {1 / len(CLASSES):.3f})"
+    )
     png = Path(args.out) / "audio_spectrograms.png"
     save_spectrograms(train_base, png)
     print(f"saved {png}; total {time.perf_counter() - t_start:.1f} s")
