@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 from .keys import KeyedBatch, SampleKey, SharedValue, batch_rng, sample_rng
+from .seeded import Seeded  # light: numpy and torch only, like the core
 from .transform import AugmentationError, Compose, Lambda, OneOf, RandomApply, Transform
 
 _LAZY = {
@@ -28,6 +29,7 @@ __all__ = [
     "OneOf",
     "RandomApply",
     "Lambda",
+    "Seeded",
     "AugmentationError",
     "TransformOutputError",
     "KeyedBatch",
