@@ -21,9 +21,9 @@ import itertools
 import random
 
 from loaders.text import MappingThesaurus, RandomDeletion, RandomSwap, SynonymReplacement, ops, split_words
-from loaders.text._rng import HashRng, geometric_indices, swap_pairs
+from loaders.text.rng import HashRng, geometric_indices, swap_pairs
 from loaders.text.tokenizer import WORD_PATTERN, is_simple
-from loaders.text.transforms import _delete_tokens
+from loaders.text.ops import delete_simple_tokens as _delete_tokens
 
 _REF = re.compile("(" + WORD_PATTERN + ")")  # the reference split: Unicode, no possessive quantifiers
 _MARKS = ["", "", "", ",", ";", ":", ".", "!", "?"]

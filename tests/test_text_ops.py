@@ -17,7 +17,7 @@ from loaders.keys import sample_rng
 from loaders.text import (EDA, MappingThesaurus, RandomDeletion, RandomInsertion, RandomSwap, SentenceShuffle,
                           SynonymReplacement, WordShuffle, join_words, split_sentences, split_words)
 from loaders.text import ops
-from loaders.text._rng import HashRng
+from loaders.text.rng import HashRng
 from loaders.text.tokenizer import words
 
 SENT = ("The quick brown fox jumps over the lazy dog, and then the fox runs away quickly "

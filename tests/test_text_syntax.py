@@ -16,8 +16,10 @@ from loaders.text.syntax import REWRITES, rewrite_candidates  # noqa: E402
 PASSIVE = [
     ("The cat chased the mouse.", "The mouse was chased by the cat."),
     ("The committee approved the new budget in March.", "The new budget was approved by the committee in March."),
-    ("Yesterday, John wrote a long letter to his mother.",
-     "Yesterday, a long letter to his mother was written by John."),
+    (
+        "Yesterday, John wrote a long letter to his mother.",
+        "Yesterday, a long letter to his mother was written by John.",
+    ),
     ("He quickly opened the door.", "The door was quickly opened by him."),
     ("We ate apples and oranges.", "Apples and oranges were eaten by us."),
     ("I love you.", "You are loved by me."),
@@ -45,23 +47,24 @@ SWAP = [
 ]
 # cannot be rewritten safely: they come back unchanged
 UNSAFE = [
-    "She did not eat the cake.",              # negation
-    "Did you see the movie?",                 # question
-    "The dog has eaten the bone.",            # auxiliary
-    "He picked up the phone.",                # phrasal verb
-    "He gave her a book.",                    # indirect object
-    "The book costs ten dollars.",            # does not passivize
-    "We painted the walls red.",              # object predicate
+    "She did not eat the cake.",  # negation
+    "Did you see the movie?",  # question
+    "The dog has eaten the bone.",  # auxiliary
+    "He picked up the phone.",  # phrasal verb
+    "He gave her a book.",  # indirect object
+    "The book costs ten dollars.",  # does not passivize
+    "We painted the walls red.",  # object predicate
     "The boy kicked the ball and ran away.",  # shared subject of coordinated verbs
     "It rains.",
-    'He said "stop the car" twice.',          # quotes
-    "Honestly, I think you are right.",       # discourse adverb, clausal complement
-    "The old man and the sea is a novel.",    # a coordinated name
+    'He said "stop the car" twice.',  # quotes
+    "Honestly, I think you are right.",  # discourse adverb, clausal complement
+    "The old man and the sea is a novel.",  # a coordinated name
 ]
 
 
-@pytest.mark.parametrize("kind,cases", [("passive", PASSIVE), ("front_adverbial", FRONT),
-                                        ("back_adverbial", BACK), ("swap_conjuncts", SWAP)])
+@pytest.mark.parametrize(
+    "kind,cases", [("passive", PASSIVE), ("front_adverbial", FRONT), ("back_adverbial", BACK), ("swap_conjuncts", SWAP)]
+)
 def test_exact_rewrites(kind, cases):
     t = SyntaxParaphrase(rewrites=[kind])
     for src, expected in cases:
@@ -119,7 +122,9 @@ def test_reproducible_pickles_without_model_and_odd_inputs():
 
 
 def test_bad_arguments():
-    for kwargs in SyntaxParaphrase._harness_bad_args():
+    from tests.cases.text import CASES
+
+    for kwargs in CASES[SyntaxParaphrase].bad_args():
         with pytest.raises((TypeError, ValueError)):
             SyntaxParaphrase(**kwargs)
 

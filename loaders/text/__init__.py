@@ -1,12 +1,15 @@
 """Text augmentation: word-level EDA operations, shuffles, syntax paraphrases, a thesaurus.
 
-Every transform is a :class:`loaders.Transform` on a ``str`` (keyed like every
-other: ``sample(rng)`` then a deterministic ``apply``). The functional core is
-in :mod:`loaders.text.ops` (pure functions on split text),
-tokenization in :mod:`loaders.text.tokenizer` (exact round trip), synonym
-sources in :mod:`loaders.text.thesaurus` (the shipped WordNet 3.0 table, NLTK's
-WordNet, or a mapping), inflection in :mod:`loaders.text.inflect` and the
-dependency-parse rewrites in :mod:`loaders.text.syntax` (spaCy, loaded lazily).
+Every transform is a [Transform][loaders.Transform] on a `str` (keyed like every
+other: `sample(rng)` then a deterministic `apply`). Layers inside the package, lowest first:
+
+* `tokenizer` (exact round-trip word splitting), `rng` (the replay generator),
+  `inflect` (English inflection), `nlp` (loading spaCy lazily);
+* `ops` (the functional core: pure functions on split text), `thesaurus` (synonym
+  sources: the shipped WordNet 3.0 table, NLTK's WordNet, or a mapping);
+* `base` ([StringTransform][loaders.text.base.StringTransform], [check_text][loaders.text.base.check_text]);
+* `transforms` (the EDA operations and shuffles), `syntax`
+  ([SyntaxParaphrase][loaders.text.SyntaxParaphrase], imported on first use: it needs spaCy).
 
 Example:
     >>> from loaders.text import EDA, RandomDeletion
@@ -18,12 +21,23 @@ Example:
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
-from .thesaurus import (MappingThesaurus, NLTKWordNet, Thesaurus, WordNetThesaurus, default_thesaurus,
-                        lookup)
+from .base import StringTransform, check_text
+from .thesaurus import MappingThesaurus, NLTKWordNet, Thesaurus, WordNetThesaurus, default_thesaurus, lookup
 from .tokenizer import join_words, split_sentences, split_words, tokenize
-from .transforms import (EDA, RandomDeletion, RandomInsertion, RandomSwap, SentenceShuffle,
-                         SynonymReplacement, WordShuffle)
+from .transforms import (
+    EDA,
+    RandomDeletion,
+    RandomInsertion,
+    RandomSwap,
+    SentenceShuffle,
+    SynonymReplacement,
+    WordShuffle,
+)
+
+if TYPE_CHECKING:
+    from .syntax import SyntaxParaphrase
 
 _LAZY = {"SyntaxParaphrase": ".syntax"}
 
@@ -36,6 +50,8 @@ __all__ = [
     "RandomSwap",
     "SyntaxParaphrase",
     "EDA",
+    "StringTransform",
+    "check_text",
     "Thesaurus",
     "WordNetThesaurus",
     "MappingThesaurus",
@@ -49,11 +65,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'loaders.text' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))

@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
-
 __all__ = [
     "IRREGULAR_VERBS",
     "past",
@@ -66,25 +64,53 @@ withhold withheld withheld|withstand withstood withstood|wring wrung wrung|write
 """
 
 #: base -> (past, past participle) for irregular verbs.
-IRREGULAR_VERBS: Dict[str, Tuple[str, str]] = {}
+IRREGULAR_VERBS: dict[str, tuple[str, str]] = {}
 for _entry in _IRREGULAR.replace("\n", "").split("|"):
     if _entry.strip():
         _b, _p, _pp = _entry.split()
         IRREGULAR_VERBS[_b] = (_p, _pp)
-_PAST_TO_BASE: Dict[str, List[Tuple[str, str]]] = {}
+_PAST_TO_BASE: dict[str, list[tuple[str, str]]] = {}
 for _b, (_p, _pp) in IRREGULAR_VERBS.items():
     _PAST_TO_BASE.setdefault(_p, []).append((_b, "past"))
     if _pp != _p:
         _PAST_TO_BASE.setdefault(_pp, []).append((_b, "pp"))
 
 _IRREGULAR_PLURALS = {
-    "child": "children", "man": "men", "woman": "women", "person": "people", "foot": "feet", "tooth": "teeth",
-    "mouse": "mice", "goose": "geese", "ox": "oxen", "knife": "knives", "wife": "wives", "life": "lives",
-    "leaf": "leaves", "half": "halves", "wolf": "wolves", "shelf": "shelves", "thief": "thieves",
-    "loaf": "loaves", "calf": "calves", "elf": "elves", "potato": "potatoes", "tomato": "tomatoes",
-    "hero": "heroes", "echo": "echoes", "veto": "vetoes", "criterion": "criteria", "phenomenon": "phenomena",
-    "analysis": "analyses", "crisis": "crises", "thesis": "theses", "fish": "fish", "sheep": "sheep",
-    "deer": "deer", "series": "series", "species": "species",
+    "child": "children",
+    "man": "men",
+    "woman": "women",
+    "person": "people",
+    "foot": "feet",
+    "tooth": "teeth",
+    "mouse": "mice",
+    "goose": "geese",
+    "ox": "oxen",
+    "knife": "knives",
+    "wife": "wives",
+    "life": "lives",
+    "leaf": "leaves",
+    "half": "halves",
+    "wolf": "wolves",
+    "shelf": "shelves",
+    "thief": "thieves",
+    "loaf": "loaves",
+    "calf": "calves",
+    "elf": "elves",
+    "potato": "potatoes",
+    "tomato": "tomatoes",
+    "hero": "heroes",
+    "echo": "echoes",
+    "veto": "vetoes",
+    "criterion": "criteria",
+    "phenomenon": "phenomena",
+    "analysis": "analyses",
+    "crisis": "crises",
+    "thesis": "theses",
+    "fish": "fish",
+    "sheep": "sheep",
+    "deer": "deer",
+    "series": "series",
+    "species": "species",
 }
 _SINGULARS = {v: k for k, v in _IRREGULAR_PLURALS.items()}
 _THIRD = {"be": "is", "have": "has", "do": "does", "go": "goes"}
@@ -198,19 +224,26 @@ _FORMS = {
 
 
 def inflect(lemma: str, form: str) -> str:
-    """Put ``lemma`` in ``form`` (one of base, plural, 3sg, past, pp, ing, comparative,
-    superlative). Multi-word results are not produced: ``""`` means "no single-word form"."""
+    """Put `lemma` in `form`.
+
+    `form` is one of base, plural, 3sg, past, pp, ing, comparative, superlative.
+    Multi-word results are not produced: `""` means "no single-word form".
+
+    Example:
+        >>> inflect("run", "past"), inflect("box", "plural")
+        ('ran', 'boxes')
+    """
     return _FORMS[form](lemma)
 
 
-def lemma_candidates(word: str) -> List[Tuple[str, str, str]]:
+def lemma_candidates(word: str) -> list[tuple[str, str, str]]:
     """Possible ``(lemma, pos, form)`` analyses of a lower-case word, most literal first.
 
     ``pos`` is one of ``n v a r`` (WordNet's). The list over-generates on purpose
     (``stopped`` gives ``stop`` and ``stopp``); a thesaurus keeps the lemmas it knows.
     """
     w = word
-    out: List[Tuple[str, str, str]] = [(w, p, "base") for p in "nvar"]
+    out: list[tuple[str, str, str]] = [(w, p, "base") for p in "nvar"]
     if w in _SINGULARS:
         out.append((_SINGULARS[w], "n", "plural"))
     for base, form in _PAST_TO_BASE.get(w, ()):
@@ -246,9 +279,9 @@ def lemma_candidates(word: str) -> List[Tuple[str, str, str]]:
         if n > k + 2 and w.endswith(suf):
             stems = [w[:-k], w[:-k] + "e"]
             if w[-k - 1] == "i":
-                stems.append(w[:-k - 1] + "y")
+                stems.append(w[: -k - 1] + "y")
             if w[-k - 1] == w[-k - 2]:
-                stems.append(w[:-k - 1])
+                stems.append(w[: -k - 1])
             for s in stems:
                 out.append((s, "a", form))
     return out

@@ -42,9 +42,9 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any
 
-from .tokenizer import split_sentences
+from .tokenizer import SIMPLE_PUNCT, split_sentences
 
 __all__ = [
     "EDA_STOP_WORDS",
@@ -53,6 +53,7 @@ __all__ = [
     "delete_words",
     "delete_at",
     "delete_at_inplace",
+    "delete_simple_tokens",
     "swap_words",
     "swap_inplace",
     "insert_synonyms",
@@ -62,17 +63,19 @@ __all__ = [
 ]
 
 #: The stop-word list of EDA's reference code (``eda.py``), verbatim.
-EDA_STOP_WORDS: FrozenSet[str] = frozenset("""
+EDA_STOP_WORDS: frozenset[str] = frozenset(
+    """
 i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
 herself it its itself they them their theirs themselves what which who whom this that these those am is
 are was were be been being have has had having do does did doing a an the and but if or because as until
 while of at by for with about against between into through during before after above below to from up
 down in out on off over under again further then once here there when where why how all any both each few
 more most other some such no nor not only own same so than too very s t can will just don should now
-""".split())
+""".split()
+)
 
-Parts = List[str]
-Info = Dict[str, Any]
+Parts = list[str]
+Info = dict[str, Any]
 
 
 def eda_count(alpha: float, num_words: int) -> int:
@@ -117,7 +120,7 @@ def _merge_seps(a: str, b: str) -> str:
     return a + b
 
 
-def _drop_indices(rng, n: int, p: float) -> List[int]:
+def _drop_indices(rng, n: int, p: float) -> list[int]:
     fast = getattr(rng, "bernoulli_indices", None)
     if fast is not None:
         return fast(n, p)
@@ -125,7 +128,7 @@ def _drop_indices(rng, n: int, p: float) -> List[int]:
     return [i for i in range(n) if rand() < p]
 
 
-def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
+def delete_words(parts: Parts, p: float, rng) -> tuple[Parts, Info]:
     """Drop each word with probability ``p``; never returns no word from a text with words."""
     n = len(parts) // 2
     if n <= 1:
@@ -136,7 +139,7 @@ def delete_words(parts: Parts, p: float, rng) -> Tuple[Parts, Info]:
     return delete_at(parts, dropped, rng), {"deleted": dropped}
 
 
-def delete_at(parts: Parts, dropped: List[int], rng) -> Parts:
+def delete_at(parts: Parts, dropped: list[int], rng) -> Parts:
     """Remove the words at the sorted indices ``dropped`` (all of them: one random word stays)."""
     n = len(parts) // 2
     if len(dropped) >= n:
@@ -145,7 +148,7 @@ def delete_at(parts: Parts, dropped: List[int], rng) -> Parts:
     return delete_at_inplace(list(parts), dropped)
 
 
-def delete_at_inplace(parts: Parts, dropped: List[int]) -> Parts:
+def delete_at_inplace(parts: Parts, dropped: list[int]) -> Parts:
     """:func:`delete_at` on a list the caller owns (edited in place and returned).
 
     ``dropped`` is sorted and leaves at least one word. Each removed word takes its
@@ -160,24 +163,24 @@ def delete_at_inplace(parts: Parts, dropped: List[int]) -> Parts:
         b = parts[k + 1]
         if b != " " or a[-1:] != " ":
             parts[k - 1] = _merge_seps(a, b)
-        del parts[k:k + 2]
+        del parts[k : k + 2]
         shift += 2
     return parts
 
 
-def swap_words(parts: Parts, n: int, rng) -> Tuple[Parts, Info]:
+def swap_words(parts: Parts, n: int, rng) -> tuple[Parts, Info]:
     """EDA's random swap, ``n`` times; ``info["swaps"]`` lists the word-index pairs."""
     out = list(parts)
     return out, {"swaps": swap_inplace(out, n, rng)}
 
 
-def swap_inplace(parts: Parts, n: int, rng) -> List[List[int]]:
+def swap_inplace(parts: Parts, n: int, rng) -> list[list[int]]:
     """:func:`swap_words` on a list the caller owns (modified in place); returns the swaps."""
     m = len(parts) // 2
-    swaps: List[List[int]] = []
+    swaps: list[list[int]] = []
     if m < 2:
         return swaps
-    fast = getattr(rng, "swap_pairs", None)  # HashRng: the same rule on 32-bit draws (_rng.swap_pairs)
+    fast = getattr(rng, "swap_pairs", None)  # HashRng: the same rule on 32-bit draws (rng.swap_pairs)
     if fast is not None:
         for i, j in fast(m, n):
             a, b = 2 * i + 1, 2 * j + 1
@@ -200,14 +203,16 @@ def swap_inplace(parts: Parts, n: int, rng) -> List[List[int]]:
     return swaps
 
 
-def _has_synonyms(word: str, thesaurus, stop_words) -> Tuple[str, ...]:
+def _has_synonyms(word: str, thesaurus, stop_words) -> tuple[str, ...]:
     low = word.lower()
     if low in stop_words or "'" in word or "\u2019" in word:
         return ()
     return thesaurus.lookup(word)
 
 
-def insert_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[str] = frozenset()) -> Tuple[Parts, Info]:
+def insert_synonyms(
+    parts: Parts, n: int, rng, thesaurus, stop_words: frozenset[str] = frozenset()
+) -> tuple[Parts, Info]:
     """EDA's random insertion, ``n`` times: a synonym of a random word at a random gap.
 
     ``info["inserted"]`` lists ``[gap, word]`` in the order of insertion (gap
@@ -219,7 +224,7 @@ def insert_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[
     if not words:
         return list(parts), {"inserted": inserted}
     for _ in range(n):
-        syns: Tuple[str, ...] = ()
+        syns: tuple[str, ...] = ()
         for _try in range(10):
             syns = _has_synonyms(words[rng.randrange(len(words))], thesaurus, stop_words)
             if syns:
@@ -232,13 +237,15 @@ def insert_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[
         seps.insert(gap + 1 if gap < len(words) - 1 else gap, " ")
         inserted.append([gap, syn])
     out = [seps[0]]
-    for w, s in zip(words, seps[1:]):
+    for w, s in zip(words, seps[1:], strict=True):
         out.append(w)
         out.append(s)
     return out, {"inserted": inserted}
 
 
-def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet[str] = EDA_STOP_WORDS) -> Tuple[Parts, Info]:
+def replace_synonyms(
+    parts: Parts, n: int, rng, thesaurus, stop_words: frozenset[str] = EDA_STOP_WORDS
+) -> tuple[Parts, Info]:
     """EDA's synonym replacement of up to ``n`` distinct non-stop words (all occurrences).
 
     Words with an apostrophe (contractions, possessives) are never replaced.
@@ -248,7 +255,7 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     are visited in a uniformly random order, drawn lazily: a partial Fisher-Yates
     shuffle of the word *positions* (step ``t`` swaps slot ``t`` with a uniform
     ``j`` in ``[t, words)``, one ``rng.randrange`` per visited position, or
-    ``rng.randrange32`` when it has one, as :class:`~loaders.text._rng.HashRng` does) in which a
+    ``rng.randrange32`` when it has one, as :class:`~loaders.text.rng.HashRng` does) in which a
     position counts only if it holds the first occurrence of an eligible word
     (each distinct word has exactly one such position, so the counted positions
     come in a uniform order: EDA's order of the distinct candidates). It stops
@@ -256,7 +263,7 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     visited words are looked up.
     """
     out = list(parts)
-    replaced: List[List[str]] = []
+    replaced: list[list[str]] = []
     if n <= 0 or len(parts) < 3:
         return out, {"replaced": replaced}
     lows = [w.lower() for w in parts[1::2]]
@@ -283,7 +290,7 @@ def replace_synonyms(parts: Parts, n: int, rng, thesaurus, stop_words: FrozenSet
     return out, {"replaced": replaced}
 
 
-def shuffle_words(parts: Parts, rng, window: Optional[int] = None) -> Tuple[Parts, Info]:
+def shuffle_words(parts: Parts, rng, window: int | None = None) -> tuple[Parts, Info]:
     """Permute the words among the word slots (punctuation stays put).
 
     ``window=None`` draws a uniform permutation. ``window=k`` is the local
@@ -305,7 +312,7 @@ def shuffle_words(parts: Parts, rng, window: Optional[int] = None) -> Tuple[Part
     return out, {"order": order}
 
 
-def shuffle_sentences(text: str, rng) -> Tuple[str, Info]:
+def shuffle_sentences(text: str, rng) -> tuple[str, Info]:
     """Permute the sentences of ``text`` (see :func:`~loaders.text.tokenizer.split_sentences`).
 
     The separators between sentences stay in place. ``info["order"]`` is the permutation.
@@ -320,3 +327,32 @@ def shuffle_sentences(text: str, rng) -> Tuple[str, Info]:
         pieces.append(sentences[i])
         pieces.append(seps[j + 1])
     return "".join(pieces), {"order": order}
+
+
+def delete_simple_tokens(tokens: list[str], dropped: list[int]) -> str:
+    """[delete_at][loaders.text.ops.delete_at] on a simple text's tokens (word + optional mark, see ``is_simple``).
+
+    The rules of ``delete_at`` reduce to: a dropped word's trailing mark goes to the
+    previous kept token (``the fox, jumps`` -> ``the, jumps``), or, with no kept token
+    before it, to a lead string written before the first kept token (``Hi, you`` ->
+    ``, you``); the single spaces go with the dropped tokens. ``tokens`` (a list the
+    caller owns, e.g. fresh from ``str.split``) is edited in place; ``dropped`` is
+    sorted and leaves at least one token.
+    """
+    lead = ""
+    prev = -2  # the last dropped index seen
+    kept = -1  # the last kept index before the current dropped one (-1: none)
+    for i in dropped:
+        if i - 1 != prev:
+            kept = i - 1
+        prev = i
+        c = tokens[i][-1]  # a word ends with a word character: a mark is exactly the last character
+        if c in SIMPLE_PUNCT:
+            if kept >= 0:
+                tokens[kept] += c
+            else:
+                lead += c
+    for i in reversed(dropped):
+        del tokens[i]
+    text = " ".join(tokens)
+    return lead + " " + text if lead else text

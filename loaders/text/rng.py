@@ -32,14 +32,13 @@ from __future__ import annotations
 import math
 from hashlib import shake_128
 from struct import unpack
-from typing import List, Tuple
 
 __all__ = ["HashRng", "geometric_indices", "inv_log_q", "swap_pairs"]
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
-_SCALE = 2.0 ** -53
-_SCALE32 = 2.0 ** -32
+_SCALE = 2.0**-53
+_SCALE32 = 2.0**-32
 
 
 class HashRng:
@@ -54,7 +53,7 @@ class HashRng:
         self._spare = -1  # the unused low half of the last randrange32 output, if any
 
     @classmethod
-    def from_state(cls, seed: int, state: int) -> "HashRng":
+    def from_state(cls, seed: int, state: int) -> HashRng:
         """A generator for ``seed`` whose scalar stream continues from SplitMix64 ``state``."""
         r = cls(seed)
         r._state = state & _M
@@ -110,7 +109,7 @@ class HashRng:
             j = (vals[i] * (i + 1)) >> 64
             x[i], x[j] = x[j], x[i]
 
-    def bernoulli_indices(self, n: int, p: float) -> List[int]:
+    def bernoulli_indices(self, n: int, p: float) -> list[int]:
         """Sorted indices ``i < n``, each included independently with probability ``p``."""
         if n <= 0 or p <= 0.0:
             return []
@@ -118,12 +117,12 @@ class HashRng:
             return list(range(n))
         return self.geometric_indices(n, inv_log_q(p))
 
-    def swap_pairs(self, m: int, n: int) -> List[Tuple[int, int]]:
+    def swap_pairs(self, m: int, n: int) -> list[tuple[int, int]]:
         """The index pairs of ``n`` EDA swaps among ``m >= 2`` words (see :func:`swap_pairs`)."""
         out, self._state = swap_pairs(self._state, m, n)
         return out
 
-    def geometric_indices(self, n: int, inv_log_q: float) -> List[int]:
+    def geometric_indices(self, n: int, inv_log_q: float) -> list[int]:
         """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
         out, self._state = geometric_indices(self._state, n, inv_log_q)
         return out
@@ -139,7 +138,7 @@ def inv_log_q(p: float) -> float:
     return max(1.0 / math.log1p(-p), -1e300)
 
 
-def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], int]:
+def geometric_indices(state: int, n: int, inv_log_q: float) -> tuple[list[int], int]:
     """Bernoulli(p) indices below ``n`` by geometric skipping from SplitMix64 ``state``.
 
     Returns ``(indices, new_state)``. Each SplitMix64 output gives two gap uniforms
@@ -149,7 +148,7 @@ def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], 
     ``inv_log_q`` is ``1 / log(1 - p)``.
     """
     log = math.log
-    out: List[int] = []
+    out: list[int] = []
     i = -1
     while True:
         state = z = (state + _GOLDEN) & _M
@@ -167,7 +166,7 @@ def geometric_indices(state: int, n: int, inv_log_q: float) -> Tuple[List[int], 
         out.append(i)
 
 
-def swap_pairs(state: int, m: int, n: int) -> Tuple[List[Tuple[int, int]], int]:
+def swap_pairs(state: int, m: int, n: int) -> tuple[list[tuple[int, int]], int]:
     """The word-index pairs of ``n`` EDA swaps among ``m >= 2`` words, from SplitMix64 ``state``.
 
     EDA's ``swap_word`` rule (a first index, then at most 3 draws for a different
@@ -181,7 +180,7 @@ def swap_pairs(state: int, m: int, n: int) -> Tuple[List[Tuple[int, int]], int]:
         >>> swap_pairs(5, 4, 2)[0]
         [(1, 2), (3, 2)]
     """
-    pairs: List[Tuple[int, int]] = []
+    pairs: list[tuple[int, int]] = []
     spare = -1  # the unused low half of the last output, if any
     for _ in range(n):
         i = -1

@@ -33,9 +33,11 @@ from __future__ import annotations
 import gzip
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .inflect import inflect, lemma_candidates
+from .nlp import load_spacy
 
 __all__ = [
     "Thesaurus",
@@ -52,12 +54,24 @@ __all__ = [
 THESAURUS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "thesaurus.tsv.gz")
 #: WordNet's parts of speech: noun, verb, adjective, adverb.
 POS_TAGS = ("n", "v", "a", "r")
-_POS_ALIASES = {"n": "n", "noun": "n", "v": "v", "verb": "v", "a": "a", "adj": "a", "s": "a", "r": "r",
-                "adv": "r", "propn": "n", "adjective": "a", "adverb": "r"}
+_POS_ALIASES = {
+    "n": "n",
+    "noun": "n",
+    "v": "v",
+    "verb": "v",
+    "a": "a",
+    "adj": "a",
+    "s": "a",
+    "r": "r",
+    "adv": "r",
+    "propn": "n",
+    "adjective": "a",
+    "adverb": "r",
+}
 _CACHE_MAX = 200_000
 
 
-def _check_pos(pos: Any, owner: str) -> Optional[str]:
+def _check_pos(pos: Any, owner: str) -> str | None:
     if pos is None:
         return None
     if not isinstance(pos, str) or pos.lower() not in _POS_ALIASES:
@@ -74,16 +88,16 @@ def _check_word(word: Any, owner: str) -> str:
 class Thesaurus:
     """Base class. Subclasses implement ``_synonyms(lemma, pos) -> tuple`` for one pos."""
 
-    def _synonyms(self, lemma: str, pos: str) -> Tuple[str, ...]:  # pragma: no cover - abstract
+    def _synonyms(self, lemma: str, pos: str) -> tuple[str, ...]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def synonyms(self, lemma: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+    def synonyms(self, lemma: str, pos: str | None = None) -> tuple[str, ...]:
         """Raw synonyms of ``lemma`` (no lemmatization), for ``pos`` or all parts of speech."""
         lemma = _check_word(lemma, type(self).__name__).lower()
         pos = _check_pos(pos, type(self).__name__)
         if pos is not None:
             return self._synonyms(lemma, pos)
-        out: List[str] = []
+        out: list[str] = []
         seen = {lemma}
         for p in POS_TAGS:
             for s in self._synonyms(lemma, p):
@@ -92,7 +106,7 @@ class Thesaurus:
                     out.append(s)
         return tuple(out)
 
-    def lookup(self, word: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+    def lookup(self, word: str, pos: str | None = None) -> tuple[str, ...]:
         """Synonyms of a word form, in the same inflection (lower case, ``word`` excluded)."""
         key = (word, pos)
         cache = self.__dict__.get("_cache")
@@ -103,7 +117,7 @@ class Thesaurus:
             return hit
         w = _check_word(word, type(self).__name__).lower()
         p = _check_pos(pos, type(self).__name__)
-        out: List[str] = []
+        out: list[str] = []
         seen = {w}
         for lemma, lpos, form in self._analyses(w):
             if p is not None and lpos != p:
@@ -119,7 +133,7 @@ class Thesaurus:
         cache[key] = res
         return res
 
-    def _analyses(self, w: str) -> List[Tuple[str, str, str]]:
+    def _analyses(self, w: str) -> list[tuple[str, str, str]]:
         if getattr(self, "lemmatizer", "rules") == "spacy":
             return _spacy_analyses(w) + lemma_candidates(w)
         return lemma_candidates(w)
@@ -133,19 +147,28 @@ class Thesaurus:
         return state
 
 
-_TAG_FORMS = {"NNS": ("n", "plural"), "NNPS": ("n", "plural"), "NN": ("n", "base"), "VB": ("v", "base"),
-              "VBP": ("v", "base"), "VBZ": ("v", "3sg"), "VBD": ("v", "past"), "VBN": ("v", "pp"),
-              "VBG": ("v", "ing"), "JJ": ("a", "base"), "JJR": ("a", "comparative"),
-              "JJS": ("a", "superlative"), "RB": ("r", "base")}
-_SPACY_CACHE: Dict[str, List[Tuple[str, str, str]]] = {}
+_TAG_FORMS = {
+    "NNS": ("n", "plural"),
+    "NNPS": ("n", "plural"),
+    "NN": ("n", "base"),
+    "VB": ("v", "base"),
+    "VBP": ("v", "base"),
+    "VBZ": ("v", "3sg"),
+    "VBD": ("v", "past"),
+    "VBN": ("v", "pp"),
+    "VBG": ("v", "ing"),
+    "JJ": ("a", "base"),
+    "JJR": ("a", "comparative"),
+    "JJS": ("a", "superlative"),
+    "RB": ("r", "base"),
+}
+_SPACY_CACHE: dict[str, list[tuple[str, str, str]]] = {}
 
 
-def _spacy_analyses(w: str) -> List[Tuple[str, str, str]]:
-    """spaCy's tag and lemma for a word in isolation, as ``(lemma, pos, form)`` (cached)."""
+def _spacy_analyses(w: str) -> list[tuple[str, str, str]]:
+    """SpaCy's tag and lemma for a word in isolation, as ``(lemma, pos, form)`` (cached)."""
     hit = _SPACY_CACHE.get(w)
     if hit is None:
-        from .syntax import load_spacy
-
         tok = load_spacy()(w)
         hit = []
         if len(tok) == 1 and tok[0].tag_ in _TAG_FORMS:
@@ -178,23 +201,24 @@ class WordNetThesaurus(Thesaurus):
 
     _lock = threading.Lock()
 
-    def __init__(self, path: Optional[str] = None, lemmatizer: str = "rules") -> None:
+    def __init__(self, path: str | None = None, lemmatizer: str = "rules") -> None:
         self.lemmatizer = _check_lemmatizer(lemmatizer, "WordNetThesaurus")
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"WordNetThesaurus: path must be a str/PathLike or None, got {type(path).__name__}")
         if path is not None and not os.path.isfile(path):
             raise ValueError(f"WordNetThesaurus: path {path!r} is not a file")
         self.path = None if path is None else os.fspath(path)
-        self._table: Optional[Dict[Tuple[str, str], Tuple[str, ...]]] = None
+        self._table: dict[tuple[str, str], tuple[str, ...]] | None = None
 
-    def _load(self) -> Dict[Tuple[str, str], Tuple[str, ...]]:
+    def _load(self) -> dict[tuple[str, str], tuple[str, ...]]:
         with self._lock:
             if self._table is None:
                 path = self.path or THESAURUS_PATH
                 if not os.path.isfile(path):
                     raise FileNotFoundError(
                         f"WordNetThesaurus: the synonym table {path!r} is missing; rebuild it with "
-                        "`python scripts/build_thesaurus.py --download`")
+                        "`python scripts/build_thesaurus.py --download`"
+                    )
                 with gzip.open(path, "rt", encoding="utf-8") as fh:
                     table = {}
                     for line in fh:
@@ -227,7 +251,7 @@ class WordNetThesaurus(Thesaurus):
         return f"WordNetThesaurus({', '.join(args)})"
 
 
-_DEFAULT: Optional[WordNetThesaurus] = None
+_DEFAULT: WordNetThesaurus | None = None
 
 
 def default_thesaurus() -> WordNetThesaurus:
@@ -238,7 +262,7 @@ def default_thesaurus() -> WordNetThesaurus:
     return _DEFAULT
 
 
-def lookup(word: str, pos: Optional[str] = None) -> Tuple[str, ...]:
+def lookup(word: str, pos: str | None = None) -> tuple[str, ...]:
     """:meth:`Thesaurus.lookup` on :func:`default_thesaurus`."""
     return default_thesaurus().lookup(word, pos)
 
@@ -259,7 +283,7 @@ class MappingThesaurus(Thesaurus):
             raise TypeError(f"MappingThesaurus: mapping must be a dict-like mapping, got {type(mapping).__name__}")
         if not isinstance(lemmatize, bool):
             raise TypeError(f"MappingThesaurus: lemmatize must be a bool, got {lemmatize!r}")
-        table: Dict[Tuple[str, Optional[str]], Tuple[str, ...]] = {}
+        table: dict[tuple[str, str | None], tuple[str, ...]] = {}
         for key, syns in mapping.items():
             if isinstance(key, tuple) and len(key) == 2:
                 word, pos = key
@@ -298,7 +322,7 @@ class MappingThesaurus(Thesaurus):
         return f"MappingThesaurus(<{n} entries>, lemmatize={self.lemmatize})"
 
 
-_NLTK_READERS: Dict[str, Any] = {}
+_NLTK_READERS: dict[str, Any] = {}
 _NLTK_LOCK = threading.Lock()
 
 
@@ -323,8 +347,9 @@ def _nltk_reader(data_dir: str):
 
             with warnings.catch_warnings():
                 # omw_reader=None is deliberate (English only); NLTK warns about it
-                warnings.filterwarnings("ignore", message="The multilingual functions are not available",
-                                        category=UserWarning)
+                warnings.filterwarnings(
+                    "ignore", message="The multilingual functions are not available", category=UserWarning
+                )
                 wn = WordNetCorpusReader(os.path.join(data_dir, "corpora", "wordnet"), None)
             _NLTK_READERS[data_dir] = wn
     return wn
@@ -360,25 +385,41 @@ class NLTKWordNet(Thesaurus):
         NLTKWordNet: data_dir '/no/such/folder' has no corpora
     """
 
-    _FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb", "index.adj",
-              "index.adv", "index.sense", "lexnames", "noun.exc", "verb.exc", "adj.exc", "adv.exc")
+    _FILES = (
+        "data.noun",
+        "data.verb",
+        "data.adj",
+        "data.adv",
+        "index.noun",
+        "index.verb",
+        "index.adj",
+        "index.adv",
+        "index.sense",
+        "lexnames",
+        "noun.exc",
+        "verb.exc",
+        "adj.exc",
+        "adv.exc",
+    )
 
-    def __init__(self, data_dir: Optional[str] = None) -> None:
+    def __init__(self, data_dir: str | None = None) -> None:
         self._wn = None
-        self.data_dir: Optional[str] = None
+        self.data_dir: str | None = None
         if data_dir is not None:  # the folder is checked first, with or without nltk
             if not isinstance(data_dir, (str, os.PathLike)):
-                raise TypeError(f"NLTKWordNet: data_dir must be a str/PathLike or None, got "
-                                f"{type(data_dir).__name__}")
+                raise TypeError(f"NLTKWordNet: data_dir must be a str/PathLike or None, got {type(data_dir).__name__}")
             data_dir = os.path.abspath(os.fspath(data_dir))
             root = os.path.join(data_dir, "corpora", "wordnet")
             if not os.path.isdir(root):
-                raise ValueError(f"NLTKWordNet: data_dir {data_dir!r} has no corpora/wordnet folder "
-                                 "(expected an NLTK data folder, as on nltk.data.path)")
+                raise ValueError(
+                    f"NLTKWordNet: data_dir {data_dir!r} has no corpora/wordnet folder "
+                    "(expected an NLTK data folder, as on nltk.data.path)"
+                )
             missing = [f for f in self._FILES if not os.path.isfile(os.path.join(root, f))]
             if missing:
-                raise ValueError(f"NLTKWordNet: {root!r} lacks the WordNet files {missing} "
-                                 f"(needs all of {list(self._FILES)})")
+                raise ValueError(
+                    f"NLTKWordNet: {root!r} lacks the WordNet files {missing} (needs all of {list(self._FILES)})"
+                )
             self.data_dir = data_dir
         try:
             import nltk  # noqa: F401
@@ -386,7 +427,8 @@ class NLTKWordNet(Thesaurus):
         except ImportError as e:
             raise ImportError(
                 "NLTKWordNet needs the nltk package (pip install nltk) and its wordnet data "
-                "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither") from e
+                "(python -m nltk.downloader wordnet); the shipped default_thesaurus() needs neither"
+            ) from e
         if self.data_dir is not None:
             return
         try:
@@ -395,7 +437,8 @@ class NLTKWordNet(Thesaurus):
             raise LookupError(
                 "NLTKWordNet: nltk is installed but its wordnet data is not found on nltk.data.path; install it "
                 "offline-ready with `python -m nltk.downloader wordnet` (nothing is downloaded at run time), "
-                "or pass data_dir=") from e
+                "or pass data_dir="
+            ) from e
 
     def _reader(self):
         if self._wn is None:
@@ -409,7 +452,7 @@ class NLTKWordNet(Thesaurus):
 
     def _synonyms(self, lemma, pos):
         wn = self._reader()
-        out: List[str] = []
+        out: list[str] = []
         seen = {lemma}
         for ss in wn.synsets(lemma, pos=pos):
             if ss.pos() not in (pos, "s" if pos == "a" else pos):

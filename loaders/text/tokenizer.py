@@ -30,9 +30,18 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
 
-__all__ = ["split_words", "join_words", "words", "tokenize", "split_sentences", "is_simple", "WORD_PATTERN"]
+__all__ = [
+    "split_words",
+    "join_words",
+    "words",
+    "tokenize",
+    "split_sentences",
+    "is_simple",
+    "match_simple",
+    "WORD_PATTERN",
+    "SIMPLE_PUNCT",
+]
 
 #: The regular expression for one word (see the module docstring).
 WORD_PATTERN = r"\w+(?:[-'\u2019.,:]\w+)*"
@@ -50,7 +59,8 @@ SIMPLE_PUNCT = ",;:.!?"
 # A *simple* text: ASCII words, each optionally followed by one of SIMPLE_PUNCT, separated by
 # single spaces, nothing before the first word or after the last punctuation. Possessive
 # quantifiers: no backtracking, so a failure is never slow (it only sends the text to the regex split).
-_SIMPLE = re.compile(_W + "[,;:.!?]?+(?: " + _W + "[,;:.!?]?+)*+", re.ASCII).fullmatch
+#: `match_simple(text)`: the full match of a *simple* text (see `is_simple`), or None.
+match_simple = re.compile(_W + "[,;:.!?]?+(?: " + _W + "[,;:.!?]?+)*+", re.ASCII).fullmatch
 _WORD = re.compile(WORD_PATTERN)
 _TOKEN = re.compile(WORD_PATTERN + r"|[^\w\s]+")
 # A sentence ends after . ! ? … (or their CJK forms), optionally followed by
@@ -62,7 +72,7 @@ _ABBREV = frozenset(
 )
 
 
-def split_words(text: str) -> List[str]:
+def split_words(text: str) -> list[str]:
     """Split ``text`` into alternating separators and words (words at odd positions)."""
     return (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)
 
@@ -82,25 +92,25 @@ def is_simple(text: str) -> bool:
         >>> is_simple("I don't think so, really."), is_simple("Hi  there"), is_simple("(yes)")
         (True, False, False)
     """
-    return text.isascii() and _SIMPLE(text) is not None
+    return text.isascii() and match_simple(text) is not None
 
 
-def join_words(parts: List[str]) -> str:
+def join_words(parts: list[str]) -> str:
     """Inverse of :func:`split_words`."""
     return "".join(parts)
 
 
-def words(text: str) -> List[str]:
+def words(text: str) -> list[str]:
     """The words of ``text`` (no punctuation, no whitespace)."""
     return _WORD.findall(text)
 
 
-def tokenize(text: str) -> List[str]:
+def tokenize(text: str) -> list[str]:
     """Words and punctuation runs, in order, without whitespace."""
     return _TOKEN.findall(text)
 
 
-def split_sentences(text: str) -> Tuple[List[str], List[str]]:
+def split_sentences(text: str) -> tuple[list[str], list[str]]:
     """Split into sentences and the separators between them.
 
     Returns ``(sentences, seps)`` with ``len(seps) == len(sentences) + 1`` and
@@ -113,18 +123,18 @@ def split_sentences(text: str) -> Tuple[List[str], List[str]]:
         (['Hi there.', 'Dr. Who came!', 'Bye'], ['', ' ', '  ', ''])
     """
     lead = text[: len(text) - len(text.lstrip())]
-    body = text[len(lead):]
-    trail = body[len(body.rstrip()):]
+    body = text[len(lead) :]
+    trail = body[len(body.rstrip()) :]
     body = body[: len(body) - len(trail)]
     if not body:
         return [], [text]
-    sentences: List[str] = []
-    seps: List[str] = [lead]
+    sentences: list[str] = []
+    seps: list[str] = [lead]
     start = 0
     for m in _SENT_END.finditer(body):
         if m.end() >= len(body):
             continue  # the final stop: the rest is the last sentence
-        head = body[start:m.start()]
+        head = body[start : m.start()]
         last = head.rsplit(None, 1)[-1] if head.strip() else ""
         stem = last.rstrip(".").lower()
         if head.endswith(".") and (stem in _ABBREV or (len(stem) == 1 and stem.isalpha())):
@@ -133,7 +143,7 @@ def split_sentences(text: str) -> Tuple[List[str], List[str]]:
         g = m.group(0)
         end = m.start() + len(g) - len(g.lstrip("\"'\u201d\u2019)]"))
         sentences.append(body[start:end])
-        seps.append(body[end:m.end()])
+        seps.append(body[end : m.end()])
         start = m.end()
     sentences.append(body[start:])
     seps.append(trail)

@@ -4,8 +4,8 @@ Every transform takes a ``str`` and returns a ``str``. Which words are touched
 depends on the text, which :meth:`~loaders.Transform.sample` does not see, so
 ``sample`` draws plain params ``{"apply": bool, "seed": int}`` (plus the chosen
 operation for :class:`EDA`), and ``apply`` replays them deterministically with
-a local counter-based generator (:class:`loaders.text._rng.HashRng`, seeded
-for free, unlike ``random.Random``). :meth:`_TextTransform.explain` returns what an
+a local counter-based generator (:class:`loaders.text.rng.HashRng`, seeded
+for free, unlike ``random.Random``). :meth:`StringTransform.explain` returns what an
 application did (positions, words), for logging.
 
 Non-``str`` input (``None``, ``bytes``, numbers) raises ``TypeError`` naming
@@ -27,19 +27,16 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any
 
-import numpy as np
-
-from ..validation import check_int, check_number, check_probability
 from ..keys import as_generator
-from ..transform import Transform
+from ..validation import check_int, check_number, check_probability
 from . import ops
-from ._rng import HashRng
-from ._rng import inv_log_q as _inv_log_q
-from ._rng import swap_pairs as _swap_pairs
+from .base import SEED_SCALE, StringTransform, check_text
+from .rng import HashRng, inv_log_q, swap_pairs
 from .thesaurus import Thesaurus, default_thesaurus
-from .tokenizer import _SIMPLE, SIMPLE_PUNCT, join_words, split_words
+from .tokenizer import SIMPLE_PUNCT, join_words, match_simple, split_words
 
 _split = split_words
 
@@ -54,24 +51,10 @@ __all__ = [
     "check_text",
 ]
 
-_SEED_SCALE = float(1 << 53)
-_GENERATOR = np.random.Generator
 _M64 = (1 << 64) - 1
-_SCALE32 = 2.0 ** -32
+_SCALE32 = 2.0**-32
 _BASE_LOOKUP = Thesaurus.lookup
 _log = math.log
-_SAMPLE_TEXTS = [
-    "The quick brown fox jumps over the lazy dog.",
-    "Don't worry, the café's naïve owner sold 3.5 kg of coffee! Ελληνικά words stay.",
-]
-
-
-def check_text(x: Any, owner: str) -> str:
-    """Raise ``TypeError`` naming the type unless ``x`` is a ``str``."""
-    if not isinstance(x, str):
-        hint = " (decode bytes first, e.g. x.decode('utf-8'))" if isinstance(x, (bytes, bytearray)) else ""
-        raise TypeError(f"{owner}: expected a str sample, got {type(x).__name__} ({x!r:.60}){hint}")
-    return x
 
 
 def _check_alpha(name: str, value: Any, owner: str) -> float:
@@ -82,12 +65,14 @@ def _check_thesaurus(th: Any, owner: str) -> Thesaurus:
     if th is None:
         return default_thesaurus()
     if not isinstance(th, Thesaurus):
-        raise TypeError(f"{owner}: thesaurus must be None (the shipped WordNet table) or a "
-                        f"loaders.text.Thesaurus (e.g. MappingThesaurus(dict)), got {type(th).__name__}")
+        raise TypeError(
+            f"{owner}: thesaurus must be None (the shipped WordNet table) or a "
+            f"loaders.text.Thesaurus (e.g. MappingThesaurus(dict)), got {type(th).__name__}"
+        )
     return th
 
 
-def _check_stop_words(sw: Any, owner: str) -> FrozenSet[str]:
+def _check_stop_words(sw: Any, owner: str) -> frozenset[str]:
     if sw is None:
         return ops.EDA_STOP_WORDS
     if isinstance(sw, str) or not isinstance(sw, Iterable):
@@ -107,70 +92,8 @@ def _set_lexicon(obj: Any, thesaurus: Any, stop_words: Any, owner: str) -> None:
     obj.stop_words = None if stop_words is None else sorted(obj._stop)
 
 
-class _TextTransform(Transform):
-    """Base of the text transforms: draws a sub-seed, checks the input is a ``str``."""
-
-    def sample(self, rng: np.random.Generator, strength: float = 1.0) -> Dict[str, Any]:
-        """Draw ``{"apply": bool, "seed": int, ...}``.
-
-        One uniform ``u`` decides whether to apply (``u < p * strength``); when it
-        does, ``u / (p * strength)`` is again uniform on [0, 1) and, scaled to 53 bits,
-        becomes the sub-seed of the replay (one draw instead of two: the text ops are
-        cheap enough for that to matter). Subclasses that draw more (EDA's op,
-        SyntaxParaphrase's order) get them from ``_sample`` after it.
-        """
-        if strength.__class__ is not float or not 0.0 <= strength <= 1.0:
-            strength = check_number("strength", strength, low=0.0, high=1.0, owner=type(self).__name__)
-        if rng.__class__ is not _GENERATOR and not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, "
-                            f"got {type(rng).__name__}")
-        p = self.p * strength if self._p_scales else self.effective_p(strength)
-        u = rng.random()
-        if not u < p:
-            return {"apply": False}
-        if self._plain_sample:
-            return {"apply": True, "seed": int(u / p * _SEED_SCALE)}
-        params: Dict[str, Any] = {"apply": True}
-        params.update(self._sample(rng, strength))
-        return params
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._plain_sample = cls._sample is _TextTransform._sample
-        cls._p_scales = cls.strength_mode in ("p", "both") and cls.effective_p is Transform.effective_p
-
-    def __call__(self, x: Any, rng: Any = None, *, strength: float = 1.0) -> Any:
-        if rng.__class__ is not _GENERATOR:
-            rng = as_generator(rng)
-        return self.apply(x, self.sample(rng, strength))
-
-    def _sample(self, rng: np.random.Generator, strength: float) -> Dict[str, Any]:
-        return {"seed": int(rng.random() * _SEED_SCALE)}
-
-    def _run(self, x: str, params: Dict[str, Any], rng: HashRng) -> Tuple[str, Dict[str, Any]]:
-        raise NotImplementedError  # pragma: no cover - abstract
-
-    def apply(self, x: Any, params: Dict[str, Any]) -> str:
-        check_text(x, type(self).__name__)
-        if not params.get("apply", True) or not x:
-            return x
-        return self._run(x, params, HashRng(params["seed"]))[0]
-
-    def explain(self, x: str, params: Dict[str, Any]) -> Dict[str, Any]:
-        """What ``apply(x, params)`` does: ``{"output": str, ...}`` with the op's info."""
-        check_text(x, type(self).__name__)
-        if not params.get("apply", True) or not x:
-            return {"output": x, "applied": False}
-        out, info = self._run(x, params, HashRng(params["seed"]))
-        return {"output": out, "applied": True, **info}
-
-    @classmethod
-    def _default_examples(cls):
-        return [(cls(), s) for s in _SAMPLE_TEXTS] + [(cls(p=0.5), "one"), (cls(), "")]
-
-
-class _WordOp(_TextTransform):
-    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+class _WordOp(StringTransform):
+    def apply(self, x: Any, params: dict[str, Any]) -> str:
         # the hot path, flattened: type check, split, op, join
         if x.__class__ is not str:
             check_text(x, type(self).__name__)
@@ -187,35 +110,6 @@ class _WordOp(_TextTransform):
             return x, {}
         new, info = self._op(parts, rng)
         return join_words(new), info
-
-
-def _delete_tokens(tokens: List[str], dropped: List[int]) -> str:
-    """:func:`ops.delete_at` on a simple text's tokens (word + optional mark, see ``is_simple``).
-
-    The rules of ``delete_at`` reduce to: a dropped word's trailing mark goes to the
-    previous kept token (``the fox, jumps`` -> ``the, jumps``), or, with no kept token
-    before it, to a lead string written before the first kept token (``Hi, you`` ->
-    ``, you``); the single spaces go with the dropped tokens. ``tokens`` (a list the
-    caller owns, e.g. fresh from ``str.split``) is edited in place; ``dropped`` is
-    sorted and leaves at least one token.
-    """
-    lead = ""
-    prev = -2  # the last dropped index seen
-    kept = -1  # the last kept index before the current dropped one (-1: none)
-    for i in dropped:
-        if i - 1 != prev:
-            kept = i - 1
-        prev = i
-        c = tokens[i][-1]  # a word ends with a word character: a mark is exactly the last character
-        if c in SIMPLE_PUNCT:
-            if kept >= 0:
-                tokens[kept] += c
-            else:
-                lead += c
-    for i in reversed(dropped):
-        del tokens[i]
-    text = " ".join(tokens)
-    return lead + " " + text if lead else text
 
 
 class RandomDeletion(_WordOp):
@@ -244,13 +138,13 @@ class RandomDeletion(_WordOp):
         super().__init__(p=p)
         self.p_word = check_probability("p_word", p_word, owner="RandomDeletion")
         # 1 / log(1 - p_word) for the geometric skips; 0.0 when p_word == 0 (nothing to do), None when 1
-        self._inv_log_q = (0.0 if self.p_word <= 0.0 else
-                           _inv_log_q(self.p_word) if self.p_word < 1.0 else None)
+        self._inv_log_q = 0.0 if self.p_word <= 0.0 else inv_log_q(self.p_word) if self.p_word < 1.0 else None
 
-    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+    def apply(self, x: Any, params: dict[str, Any]) -> str:
+        """Replay `params` on the text `x` (the same output as `explain(x, params)["output"]`)."""
         # The hot path, the same draws and output as explain() (ops.delete_words on the
         # split parts, tested property by property): the word count comes first, the
-        # deletion draws are _rng.geometric_indices inlined, a text without deletions comes
+        # deletion draws are rng.geometric_indices inlined, a text without deletions comes
         # back as is, and a simple text (tokenizer.is_simple) is edited as space-separated
         # tokens without the regex split.
         if x.__class__ is not str:
@@ -258,7 +152,7 @@ class RandomDeletion(_WordOp):
         inv = self._inv_log_q
         if not params.get("apply", True) or inv == 0.0:
             return x
-        if x.isascii() and _SIMPLE(x) is not None:
+        if x.isascii() and match_simple(x) is not None:
             parts = None
             n = x.count(" ") + 1
         else:
@@ -269,7 +163,7 @@ class RandomDeletion(_WordOp):
         seed = state = int(params["seed"]) & _M64
         if inv is None:  # p_word == 1
             dropped = list(range(n))
-        else:  # = _rng.geometric_indices(seed, n, inv), inlined (one call less per sentence)
+        else:  # = rng.geometric_indices(seed, n, inv), inlined (one call less per sentence)
             dropped = []
             i = -1
             m64, log, scale = _M64, _log, _SCALE32  # locals: cheaper than globals in the loop
@@ -293,18 +187,10 @@ class RandomDeletion(_WordOp):
             dropped = [i for i in range(n) if i != keep]
         if parts is not None:  # parts is fresh from the split: edit it in place
             return "".join(ops.delete_at_inplace(parts, dropped))
-        return _delete_tokens(x.split(" "), dropped)
+        return ops.delete_simple_tokens(x.split(" "), dropped)
 
     def _op(self, parts, rng):
         return ops.delete_words(parts, self.p_word, rng)
-
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples()
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"p_word": 1.5}, {"p_word": -0.1}, {"p_word": "0.1"}, {"p": 2.0}]
 
 
 class RandomSwap(_WordOp):
@@ -319,48 +205,41 @@ class RandomSwap(_WordOp):
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "RandomSwap")
 
-    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+    def apply(self, x: Any, params: dict[str, Any]) -> str:
+        """Replay `params` on the text `x` (the same output as `explain(x, params)["output"]`)."""
         # The hot path, the same draws and output as explain() (ops.swap_words on the split
-        # parts; tested): the swap draws are inlined (_rng.swap_pairs), and a simple text
+        # parts; tested): the swap draws are inlined (rng.swap_pairs), and a simple text
         # (tokenizer.is_simple) swaps the words of its space-separated tokens, each keeping
         # its own trailing mark, without the regex split.
         if x.__class__ is not str:
             check_text(x, "RandomSwap")
         if not params.get("apply", True):
             return x
-        if x.isascii() and _SIMPLE(x) is not None:
+        if x.isascii() and match_simple(x) is not None:
             tokens = x.split(" ")
             m = len(tokens)
             alpha = self.alpha
             if alpha <= 0.0 or m < 2:
                 return x
             n = int(alpha * m + 1e-9) or 1  # = ops.eda_count(alpha, m), inlined (positive: int is floor)
-            for i, j in _swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
+            for i, j in swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
                 a, b = tokens[i], tokens[j]
                 wa, wb = a.rstrip(SIMPLE_PUNCT), b.rstrip(SIMPLE_PUNCT)
-                tokens[i] = wb + a[len(wa):]
-                tokens[j] = wa + b[len(wb):]
+                tokens[i] = wb + a[len(wa) :]
+                tokens[j] = wa + b[len(wb) :]
             return " ".join(tokens)
         parts = _split(x)
         m = len(parts) >> 1
         n = ops.eda_count(self.alpha, m)
         if n == 0 or m < 2:
             return x
-        for i, j in _swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
+        for i, j in swap_pairs(int(params["seed"]) & _M64, m, n)[0]:
             a, b = 2 * i + 1, 2 * j + 1
             parts[a], parts[b] = parts[b], parts[a]
         return "".join(parts)
 
     def _op(self, parts, rng):
         return ops.swap_words(parts, ops.eda_count(self.alpha, len(parts) // 2), rng)
-
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples()
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"alpha": 1.5}, {"alpha": -0.1}, {"alpha": None}]
 
 
 class SynonymReplacement(_WordOp):
@@ -385,13 +264,19 @@ class SynonymReplacement(_WordOp):
         'The Automobiles.'
     """
 
-    def __init__(self, alpha: float = 0.1, thesaurus: Optional[Thesaurus] = None,
-                 stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
+    def __init__(
+        self,
+        alpha: float = 0.1,
+        thesaurus: Thesaurus | None = None,
+        stop_words: Iterable[str] | None = None,
+        p: float = 1.0,
+    ) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "SynonymReplacement")
         _set_lexicon(self, thesaurus, stop_words, "SynonymReplacement")
 
-    def apply(self, x: Any, params: Dict[str, Any]) -> str:
+    def apply(self, x: Any, params: dict[str, Any]) -> str:
+        """Replay `params` on the text `x` (the same output as `explain(x, params)["output"]`)."""
         # The hot path, the same draws and output as explain() (ops.replace_synonyms with
         # HashRng; tested): the lazy partial Fisher-Yates over the word positions draws its
         # indices from SplitMix64 inlined (HashRng.randrange32: 32-bit halves), so a
@@ -459,8 +344,14 @@ class SynonymReplacement(_WordOp):
             c = lows.count(low)  # every occurrence (C-level scans instead of a Python loop), i the first
             while True:
                 old = parts[2 * i + 1]
-                parts[2 * i + 1] = (syn.upper() if len(old) > 1 and old.isupper() else  # = ops.match_case
-                                    syn[:1].upper() + syn[1:] if old[:1].isupper() else syn)
+                parts[2 * i + 1] = (
+                    syn.upper()
+                    if len(old) > 1 and old.isupper()
+                    # = ops.match_case
+                    else syn[:1].upper() + syn[1:]
+                    if old[:1].isupper()
+                    else syn
+                )
                 c -= 1
                 if not c:
                     break
@@ -473,14 +364,6 @@ class SynonymReplacement(_WordOp):
     def _op(self, parts, rng):
         n = ops.eda_count(self.alpha, len(parts) // 2)
         return ops.replace_synonyms(parts, n, rng, self.thesaurus, self._stop)
-
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples()
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"alpha": 2.0}, {"thesaurus": {"a": ["b"]}}, {"stop_words": "the"}, {"stop_words": [1]}]
 
 
 class RandomInsertion(_WordOp):
@@ -496,8 +379,13 @@ class RandomInsertion(_WordOp):
         p: probability of applying.
     """
 
-    def __init__(self, alpha: float = 0.1, thesaurus: Optional[Thesaurus] = None,
-                 stop_words: Optional[Iterable[str]] = None, p: float = 1.0) -> None:
+    def __init__(
+        self,
+        alpha: float = 0.1,
+        thesaurus: Thesaurus | None = None,
+        stop_words: Iterable[str] | None = None,
+        p: float = 1.0,
+    ) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "RandomInsertion")
         _set_lexicon(self, thesaurus, stop_words, "RandomInsertion")
@@ -505,14 +393,6 @@ class RandomInsertion(_WordOp):
     def _op(self, parts, rng):
         n = ops.eda_count(self.alpha, len(parts) // 2)
         return ops.insert_synonyms(parts, n, rng, self.thesaurus, self._stop)
-
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples()
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"alpha": -1}, {"thesaurus": "wordnet"}, {"stop_words": 3}]
 
 
 class WordShuffle(_WordOp):
@@ -525,23 +405,15 @@ class WordShuffle(_WordOp):
         p: probability of applying.
     """
 
-    def __init__(self, window: Optional[int] = None, p: float = 1.0) -> None:
+    def __init__(self, window: int | None = None, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.window = None if window is None else check_int("window", window, low=1, owner="WordShuffle")
 
     def _op(self, parts, rng):
         return ops.shuffle_words(parts, rng, self.window)
 
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples() + [(cls(window=2), _SAMPLE_TEXTS[0])]
 
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"window": 0}, {"window": 2.5}, {"p": -1}]
-
-
-class SentenceShuffle(_TextTransform):
+class SentenceShuffle(StringTransform):
     """Shuffle the sentences of a text; the whitespace between them stays in place.
 
     Sentences end at ``. ! ? …`` (and CJK ``。！？``) followed by whitespace,
@@ -562,16 +434,8 @@ class SentenceShuffle(_TextTransform):
     def _run(self, x, params, rng):
         return ops.shuffle_sentences(x, rng)
 
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples() + [(cls(), "First one. Second one! Third? Fourth.")]
 
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"p": 1.1}, {"p": "x"}]
-
-
-class EDA(_TextTransform):
+class EDA(StringTransform):
     """Easy Data Augmentation (Wei and Zou, 2019): one of its four operations per call.
 
     Each application draws one operation uniformly among the enabled ones
@@ -590,6 +454,7 @@ class EDA(_TextTransform):
         p: probability of applying.
 
     Example:
+        >>> import numpy as np
         >>> t = EDA()
         >>> params = t.sample(np.random.default_rng(0))
         >>> params["op"] in ("sr", "ri", "rs", "rd")
@@ -598,9 +463,16 @@ class EDA(_TextTransform):
 
     OPS = ("sr", "ri", "rs", "rd")
 
-    def __init__(self, alpha_sr: float = 0.1, alpha_ri: float = 0.1, alpha_rs: float = 0.1, p_rd: float = 0.1,
-                 thesaurus: Optional[Thesaurus] = None, stop_words: Optional[Iterable[str]] = None,
-                 p: float = 1.0) -> None:
+    def __init__(
+        self,
+        alpha_sr: float = 0.1,
+        alpha_ri: float = 0.1,
+        alpha_rs: float = 0.1,
+        p_rd: float = 0.1,
+        thesaurus: Thesaurus | None = None,
+        stop_words: Iterable[str] | None = None,
+        p: float = 1.0,
+    ) -> None:
         super().__init__(p=p)
         self.alpha_sr = _check_alpha("alpha_sr", alpha_sr, "EDA")
         self.alpha_ri = _check_alpha("alpha_ri", alpha_ri, "EDA")
@@ -613,19 +485,19 @@ class EDA(_TextTransform):
             "rs": RandomSwap(self.alpha_rs),
             "rd": RandomDeletion(self.p_rd),
         }
-        self.enabled = [k for k, v in zip(self.OPS, (alpha_sr, alpha_ri, alpha_rs, p_rd)) if v > 0]
+        self.enabled = [k for k, v in zip(self.OPS, (alpha_sr, alpha_ri, alpha_rs, p_rd), strict=True) if v > 0]
         if not self.enabled:
             raise ValueError("EDA: at least one of alpha_sr, alpha_ri, alpha_rs, p_rd must be > 0, got all 0")
 
     def _sample(self, rng, strength):
         op = self.enabled[int(rng.integers(len(self.enabled)))]
-        return {"op": op, "seed": int(rng.random() * _SEED_SCALE)}
+        return {"op": op, "seed": int(rng.random() * SEED_SCALE)}
 
     def _run(self, x, params, rng):
         out, info = self._ops[params["op"]]._run(x, params, rng)
         return out, {"op": params["op"], **info}
 
-    def variants(self, x: str, num_aug: int = 9, rng: Any = None) -> List[str]:
+    def variants(self, x: str, num_aug: int = 9, rng: Any = None) -> list[str]:
         """The paper's ``eda(sentence, num_aug)``: ``num_aug`` augmented copies of ``x``.
 
         ``ceil``-ish like the reference: ``num_aug // 4 + 1`` sentences per enabled
@@ -638,20 +510,13 @@ class EDA(_TextTransform):
         per_op = num_aug // 4 + 1
         for op in self.enabled:
             for _ in range(per_op):
-                params = {"apply": True, "op": op, "seed": int(g.random() * _SEED_SCALE)}
+                params = {"apply": True, "op": op, "seed": int(g.random() * SEED_SCALE)}
                 out.append(self.apply(x, params))
         order = g.permutation(len(out))
         return [out[i] for i in order[:num_aug]]
 
     def __repr__(self) -> str:
-        return (f"EDA(alpha_sr={self.alpha_sr}, alpha_ri={self.alpha_ri}, alpha_rs={self.alpha_rs}, "
-                f"p_rd={self.p_rd}, thesaurus={self.thesaurus!r}, stop_words={self.stop_words!r}, p={self.p})")
-
-    @classmethod
-    def _harness_examples(cls):
-        return cls._default_examples()
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"alpha_sr": 0, "alpha_ri": 0, "alpha_rs": 0, "p_rd": 0}, {"alpha_sr": 1.2}, {"p_rd": -0.5},
-                {"thesaurus": 5}]
+        return (
+            f"EDA(alpha_sr={self.alpha_sr}, alpha_ri={self.alpha_ri}, alpha_rs={self.alpha_rs}, "
+            f"p_rd={self.p_rd}, thesaurus={self.thesaurus!r}, stop_words={self.stop_words!r}, p={self.p})"
+        )
