@@ -20,6 +20,17 @@ Example:
 
 from __future__ import annotations
 
+from .adapters import Audiomentations, TorchAudio
 from .transforms import AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift
 
-__all__ = ["AddNoise", "TimeShift", "SpeedChange", "PitchShift", "Gain", "TimeMask", "FrequencyMask"]
+__all__ = [
+    "AddNoise",
+    "TimeShift",
+    "SpeedChange",
+    "PitchShift",
+    "Gain",
+    "TimeMask",
+    "FrequencyMask",
+    "TorchAudio",
+    "Audiomentations",
+]

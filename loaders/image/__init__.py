@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from .albumentations import Albumentations
 from .functional import cutout, hole_boxes, image_size
+from .torchvision import TorchVision
 from .transforms import Cutout
 
-__all__ = ["Cutout", "Albumentations", "cutout", "hole_boxes", "image_size"]
+__all__ = ["Cutout", "Albumentations", "TorchVision", "cutout", "hole_boxes", "image_size"]

@@ -24,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .base import StringTransform, check_text
+from .nlpaug import NLPAug
 from .thesaurus import MappingThesaurus, NLTKWordNet, Thesaurus, WordNetThesaurus, default_thesaurus, lookup
 from .tokenizer import join_words, split_sentences, split_words, tokenize
 from .transforms import (
@@ -50,6 +51,7 @@ __all__ = [
     "RandomSwap",
     "SyntaxParaphrase",
     "EDA",
+    "NLPAug",
     "StringTransform",
     "check_text",
     "Thesaurus",
