@@ -11,7 +11,10 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: venv test demo bench examples clean
+# LINT=1 runs `make lint` before the tests (`make test LINT=1`); the default turns on once the whole tree is clean.
+LINT ?= 0
+
+.PHONY: venv test lint demo bench examples clean
 
 venv: $(STAMP)
 
@@ -22,7 +25,17 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	touch $(STAMP)
 
 test: $(STAMP)
+ifeq ($(LINT),1)
+	$(MAKE) --no-print-directory lint
+endif
 	$(PY) -m pytest -q
+
+# ruff (lint and format, settings in pyproject.toml), mypy on loaders and collate, and the import-linter contracts.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
