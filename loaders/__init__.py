@@ -1,17 +1,28 @@
 """Dataset wrappers and per-sample transforms that run inside DataLoader workers.
 
-Submodules: ``loaders.image``, ``loaders.audio``, ``loaders.text``, ``loaders.hf``,
-``loaders.adaptive``. Names are imported lazily so that ``import loaders`` stays
-light (no albumentations, torchaudio or transformers unless used).
+Subpackages: `loaders.image`, `loaders.audio`, `loaders.text` (transforms per modality),
+`loaders.dataset` (the keyed dataset wrappers), `loaders.hf` (Hugging Face glue) and
+`loaders.adaptive` (a strength knob that follows training). The dataset wrappers are
+imported on first use, so that ``import loaders`` stays light.
+
+Example:
+    >>> import loaders
+    >>> ds = loaders.AugmentedDataset([(-1, 0)], loaders.Lambda(abs), seed=0)
+    >>> ds[0]
+    (1, 0)
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from .keys import KeyedBatch, SampleKey, SharedValue, batch_rng, sample_rng
 from .seeded import Seeded  # light: numpy and torch only, like the core
 from .transform import AugmentationError, Compose, Lambda, OneOf, RandomApply, Transform
+
+if TYPE_CHECKING:
+    from .dataset import AugmentedDataset, AugmentedIterableDataset, KeyedBatchSampler, TransformOutputError
 
 _LAZY = {
     "AugmentedDataset": ".dataset",
@@ -40,11 +51,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'loaders' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))

@@ -46,7 +46,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import torch
 
 from .validation import check_choice, check_int
-from .dataset import _check_knobs, _check_stream_split, _resolve_seed
+from .validation import check_knobs, check_stream_split, resolve_seed
 from .keys import SharedValue, sample_rng
 from .transform import Transform
 
@@ -590,10 +590,10 @@ class HFIterableDataset(torch.utils.data.IterableDataset):
             raise TypeError(f"{owner}: transform must be a loaders.Transform (e.g. HFTextTransform) or None, "
                             f"got {transform!r}")
         self.dataset, self.transform = dataset, transform
-        self.seed = _resolve_seed(seed, owner)
-        self.knobs = _check_knobs(knobs, owner)
-        self.batch_size, self.drop_last, self.rank, self.world_size = _check_stream_split(
-            batch_size, drop_last, rank, world_size, owner)
+        self.seed = resolve_seed(seed, owner=owner)
+        self.knobs = check_knobs(knobs, owner=owner)
+        self.batch_size, self.drop_last, self.rank, self.world_size = check_stream_split(
+            batch_size, drop_last, rank, world_size, owner=owner)
         self.shard_by = check_choice("shard_by", shard_by, ("examples", "shards"), owner=owner)
         if shard_by == "shards" and dataset.num_shards >= 2 ** (64 - _SHARD_BITS):
             raise ValueError(f"{owner}: too many shards ({dataset.num_shards}) for shard-mode keys")

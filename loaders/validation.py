@@ -7,7 +7,8 @@ argument, the value received and what is allowed. Nothing here uses ``assert``.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "check_probability",
@@ -17,6 +18,10 @@ __all__ = [
     "check_choice",
     "check_callable",
     "check_seed",
+    "check_bool",
+    "resolve_seed",
+    "check_knobs",
+    "check_stream_split",
 ]
 
 
@@ -81,7 +86,7 @@ def check_range_pair(
     allow_scalar: bool = True,
     symmetric_scalar: bool = False,
     owner: str = "",
-) -> Tuple[float, float]:
+) -> tuple[float, float]:
     """Normalise ``value`` to an ordered ``(lo, hi)`` pair inside the bounds.
 
     A scalar ``v`` becomes ``(v, v)``, or ``(-v, v)`` when ``symmetric_scalar``.
@@ -96,10 +101,24 @@ def check_range_pair(
         pair = tuple(value)
     else:
         raise TypeError(f"{where}{name} must be a number or a (min, max) pair, got {value!r}")
-    a = check_number(f"{name}[0]", pair[0], low=low, high=high, low_inclusive=low_inclusive,
-                     high_inclusive=high_inclusive, owner=owner)
-    b = check_number(f"{name}[1]", pair[1], low=low, high=high, low_inclusive=low_inclusive,
-                     high_inclusive=high_inclusive, owner=owner)
+    a = check_number(
+        f"{name}[0]",
+        pair[0],
+        low=low,
+        high=high,
+        low_inclusive=low_inclusive,
+        high_inclusive=high_inclusive,
+        owner=owner,
+    )
+    b = check_number(
+        f"{name}[1]",
+        pair[1],
+        low=low,
+        high=high,
+        low_inclusive=low_inclusive,
+        high_inclusive=high_inclusive,
+        owner=owner,
+    )
     if a > b:
         raise ValueError(f"{where}{name} must be ordered (min <= max), got {value!r}")
     return (a, b)
@@ -135,3 +154,118 @@ def check_seed(name: str, value: Any, *, owner: str = "", allow_none: bool = Tru
     if value < 0:
         raise ValueError(f"{where}{name} must be a non-negative int, got {value!r}")
     return int(value)
+
+
+def check_bool(name: str, value: Any, *, owner: str = "") -> bool:
+    """Check ``value`` is a ``bool`` (not merely truthy).
+
+    Example:
+        >>> check_bool("drop_last", True)
+        True
+    """
+    if not isinstance(value, bool):
+        where = f"{owner}: " if owner else ""
+        raise TypeError(f"{where}{name} must be a bool, got {value!r} ({type(value).__name__})")
+    return value
+
+
+def resolve_seed(seed: Any, *, owner: str = "") -> int:
+    """Check a seed, or draw one from OS entropy when it is ``None``.
+
+    The drawn seed is a 63-bit int. Call this once in the constructing (main) process: workers
+    receive the value with the pickled object, so they all agree.
+
+    Args:
+        seed: a non-negative int or ``None``.
+        owner: the class or function name that prefixes error messages.
+
+    Returns:
+        The seed.
+
+    Raises:
+        TypeError: a seed that is not an int.
+        ValueError: a negative seed.
+
+    Example:
+        >>> resolve_seed(7), 0 <= resolve_seed(None) < 2**63
+        (7, True)
+    """
+    value = check_seed("seed", seed, owner=owner)
+    if value is None:
+        import numpy as np
+
+        value = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+    return value
+
+
+def check_knobs(knobs: Any, *, owner: str = "") -> dict:
+    """Check a mapping of knob names to sources with a ``.get() -> float`` method.
+
+    Args:
+        knobs: ``None`` (no knobs) or a mapping ``name -> source`` (for example
+            `loaders.keys.SharedValue` or `loaders.adaptive.AdaptiveStrength`).
+        owner: the class or function name that prefixes error messages.
+
+    Returns:
+        A new ``dict`` with the same items (``{}`` for ``None``).
+
+    Raises:
+        TypeError: not a mapping, a name that is not a str, or a source without ``.get()``.
+
+    Example:
+        >>> from loaders.keys import SharedValue
+        >>> sorted(check_knobs({"strength": SharedValue(0.5)}))
+        ['strength']
+    """
+    where = f"{owner}: " if owner else ""
+    if knobs is None:
+        return {}
+    if not isinstance(knobs, Mapping):
+        raise TypeError(f"{where}knobs must be a mapping name -> source with .get(), got {knobs!r}")
+    out = {}
+    for name, src in knobs.items():
+        if not isinstance(name, str):
+            raise TypeError(f"{where}knob names must be str, got {name!r}")
+        if not callable(getattr(src, "get", None)):
+            raise TypeError(
+                f"{where}knobs[{name!r}] must have a .get() -> float method visible in workers "
+                f"(e.g. loaders.keys.SharedValue), got {src!r} ({type(src).__name__})"
+            )
+        out[name] = src
+    return out
+
+
+def check_stream_split(
+    batch_size: Any, drop_last: Any, rank: Any, world_size: Any, *, owner: str = ""
+) -> tuple[int | None, bool, int | None, int | None]:
+    """Check the batching and rank split of a stream wrapper.
+
+    Args:
+        batch_size: ``None`` or a positive int.
+        drop_last: a bool.
+        rank: ``None`` or an int in ``[0, world_size - 1]``.
+        world_size: ``None`` or a positive int; given together with ``rank`` or not at all.
+        owner: the class or function name that prefixes error messages.
+
+    Returns:
+        ``(batch_size, drop_last, rank, world_size)``.
+
+    Raises:
+        TypeError: a value of the wrong type.
+        ValueError: a value out of range, or only one of ``rank`` and ``world_size``.
+
+    Example:
+        >>> check_stream_split(4, False, 1, 2)
+        (4, False, 1, 2)
+    """
+    where = f"{owner}: " if owner else ""
+    batch_size = None if batch_size is None else check_int("batch_size", batch_size, low=1, owner=owner)
+    check_bool("drop_last", drop_last, owner=owner)
+    if (rank is None) != (world_size is None):
+        raise ValueError(
+            f"{where}pass both rank and world_size or neither, got rank={rank!r}, world_size={world_size!r}"
+        )
+    if world_size is not None:
+        world_size = check_int("world_size", world_size, low=1, owner=owner)
+        rank = check_int("rank", rank, low=0, high=world_size - 1, owner=owner)
+    return batch_size, drop_last, rank, world_size
