@@ -309,7 +309,7 @@ def test_params_are_plain_replayable_data():
     replay = json.loads(json.dumps(params))
     np.testing.assert_array_equal(t.apply(img, replay), t.apply(img, params))
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(t))(img, rng=4), t(img, rng=4))
-    assert repr(t) == "Cutout(num_holes=(1, 3), size=(2, 5), fill=0, p=1.0)"
+    assert repr(t) == "Cutout(num_holes=(1, 3), size=(2, 5), fill=0, p=1.0, layout=None)"
 
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..layout import check_layout, image_dims, image_layout
 from ..transform import Transform
 from .functional import is_pil_image
 
@@ -59,11 +60,18 @@ class Albumentations(Transform):
     ``VerticalFlip(p=0.5)`` always flips both ways or neither). A single shared
     generator keeps the children independent, as an unseeded pipeline is.
 
-    Inputs: an ``HWC``/``HW`` numpy image or a PIL image (converted to numpy), or
-    a dict of albumentations targets (``{"image": ..., "mask": ...}``) that is
+    Inputs: an `HWC`/`HW` numpy image or a PIL image (converted to numpy), or
+    a dict of albumentations targets (`{"image": ..., "mask": ...}`) that is
     passed as keyword arguments and returned as a dict with the same keys. The
     pipeline gets a copy, so the caller's array is never touched. Tensors are
     rejected: apply albumentations before converting.
+
+    Layouts follow the rule of [loaders.layout][]: a 3-D array is `HWC` and an
+    array that looks `CHW` (`(3, 32, 32)`) raises instead of being flipped along
+    the wrong axes. Declare `layout="CHW"` to run the pipeline on `CHW` arrays:
+    the image is transposed to `HWC` for albumentations and back to `CHW` after
+    (the layout applies to the `"image"` target only). Images with a zero-size
+    side and non-numeric (e.g. object) arrays raise `ValueError`/`TypeError`.
 
     Args:
         pipeline: an ``albumentations.Compose`` (any ``BaseCompose``), or a single
@@ -74,6 +82,12 @@ class Albumentations(Transform):
             ``torch.from_numpy``). The conversion happens also when the
             pipeline is skipped (``p``), so batches always have one type.
         p: probability of running the pipeline (times adaptive strength).
+        layout: `None` (3-D arrays are `HWC`, checked against the shape), `"HWC"`
+            or `"CHW"` (transposed around the pipeline).
+
+    Raises:
+        TypeError: `pipeline` is not an albumentations transform, or `to_tensor` is not a bool.
+        ValueError: `p` or `layout` is out of range.
 
     Thread safety: one instance runs one pipeline call at a time (a lock);
     DataLoader workers are processes and each has its own copy.
@@ -88,7 +102,10 @@ class Albumentations(Transform):
         (torch.Size([3, 2, 4]), True)
     """
 
-    def __init__(self, pipeline: Any, to_tensor: bool = False, p: float = 1.0) -> None:
+    #: Class default, so that instances pickled before `layout` existed load with the type's default.
+    layout: str | None = None
+
+    def __init__(self, pipeline: Any, to_tensor: bool = False, p: float = 1.0, layout: str | None = None) -> None:
         super().__init__(p=p)
         A = _albumentations()
         if isinstance(pipeline, A.core.transforms_interface.BasicTransform):
@@ -102,6 +119,7 @@ class Albumentations(Transform):
             raise TypeError(f"Albumentations: to_tensor must be a bool, got {to_tensor!r}")
         self.pipeline = copy.deepcopy(pipeline)
         self.to_tensor = to_tensor
+        self.layout = check_layout(layout, "Albumentations")
         self._lock = threading.Lock()
 
     def __getstate__(self):
@@ -116,18 +134,38 @@ class Albumentations(Transform):
     def _sample(self, rng: np.random.Generator, strength: float) -> dict[str, Any]:
         return {"seed": int(rng.integers(0, 2**32))}
 
+    def _hwc(self, img: np.ndarray, where: str) -> tuple[np.ndarray, bool]:
+        """Check one image array; return it as a fresh `HWC`/`HW` array and whether it was `CHW`."""
+        if img.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Albumentations: {where} has dtype {img.dtype}; albumentations needs a numeric (uint8 or float) array"
+            )
+        layout = image_layout(img, self.layout, "Albumentations")
+        h, w, _ = image_dims(img, layout, "Albumentations")
+        if h == 0 or w == 0:
+            raise ValueError(
+                f"Albumentations: {where} has a zero-size side (shape {tuple(img.shape)}); albumentations "
+                "cannot transform an empty image"
+            )
+        if layout == "CHW":
+            return np.ascontiguousarray(img.transpose(1, 2, 0)), True
+        return img.copy(), False
+
     def _prepare(self, x: Any) -> tuple[dict[str, Any], str]:
         if isinstance(x, dict):
             data = {k: (v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v)) for k, v in x.items()}
             if "image" in data and is_pil_image(data["image"]):
                 data["image"] = np.array(data["image"])
+            if isinstance(data.get("image"), np.ndarray):
+                data["image"], chw = self._hwc(data["image"], "the 'image' target")
+                return data, "dict-chw" if chw else "dict"
             return data, "dict"
         if is_pil_image(x):
-            return {"image": np.array(x)}, "pil"
+            img, _ = self._hwc(np.array(x), "the PIL image")
+            return {"image": img}, "pil"
         if isinstance(x, np.ndarray):
-            if x.ndim not in (2, 3):
-                raise ValueError(f"Albumentations: image array must be HWC or HW, got shape {x.shape}")
-            return {"image": x.copy()}, "array"
+            img, chw = self._hwc(x, "the image")
+            return {"image": img}, "array-chw" if chw else "array"
         if isinstance(x, torch.Tensor):
             raise TypeError(
                 "Albumentations: got a torch tensor; albumentations works on HWC numpy images. "
@@ -139,7 +177,11 @@ class Albumentations(Transform):
         )
 
     def _finish(self, data: dict[str, Any], kind: str, x: Any) -> Any:
-        if kind == "dict":
+        chw = kind.endswith("-chw")
+        img = data.get("image")
+        if isinstance(img, np.ndarray) and chw and not self.to_tensor and img.ndim == 3:
+            data["image"] = img = np.ascontiguousarray(img.transpose(2, 0, 1))
+        if kind.startswith("dict"):
             out = {k: data[k] for k in x}
             if self.to_tensor:
                 if "image" in out:
@@ -147,7 +189,6 @@ class Albumentations(Transform):
                 if "mask" in out and isinstance(out["mask"], np.ndarray):
                     out["mask"] = torch.from_numpy(out["mask"])
             return out
-        img = data["image"]
         if self.to_tensor:
             return _to_chw_tensor(img)
         if kind == "pil" and isinstance(img, np.ndarray):
@@ -162,6 +203,8 @@ class Albumentations(Transform):
             with self._lock:
                 self.pipeline.set_random_state(np.random.default_rng(seed), random.Random(seed))
                 data = self.pipeline(**data)
+            if "image" in data and data["image"] is None:
+                raise ValueError("Albumentations: the pipeline returned no image (None)")
         elif not self.to_tensor:
             return x
         return self._finish(data, kind, x)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..layout import image_dims, image_layout
 from ..validation import check_choice
 
 try:  # Pillow is a torchvision dependency; keep the module importable without it.
@@ -34,7 +35,7 @@ try:  # Pillow is a torchvision dependency; keep the module importable without i
 except ImportError:  # pragma: no cover - Pillow is always installed with torchvision
     _PILImage = None
 
-__all__ = ["Box", "check_fill", "cutout", "hole_boxes", "image_size", "is_pil_image"]
+__all__ = ["Box", "as_fill", "check_fill", "cutout", "hole_boxes", "image_size", "is_pil_image"]
 
 #: A pixel box `(y0, y1, x0, x1)`, half-open, already clipped to the image.
 Box = tuple[int, int, int, int]
@@ -68,34 +69,26 @@ def is_pil_image(x: Any) -> bool:
     return _PILImage is not None and isinstance(x, _PILImage.Image)
 
 
-def image_size(x: Any) -> tuple[int, int, int]:
-    """``(height, width, channels)`` of an image in one of the supported layouts.
+def image_size(x: Any, layout: str | None = None) -> tuple[int, int, int]:
+    """`(height, width, channels)` of one image, read with the layout rule of [loaders.layout][].
+
+    Args:
+        x: a numpy array (`HWC`/`HW` by default), a tensor (`CHW`/`HW` by default) or a PIL image.
+        layout: the declared layout of a 3-D image (`"CHW"` or `"HWC"`), or `None` for the default
+            of its type (checked against the shape).
+
+    Returns:
+        `(height, width, channels)`; 2-D images have one channel.
 
     Raises:
-        TypeError: ``x`` is not a numpy array, tensor or PIL image.
-        ValueError: the array has a layout other than ``HW``/``HWC`` (numpy) or ``HW``/``CHW`` (torch).
+        TypeError: `x` is not a numpy array, tensor or PIL image.
+        ValueError: `x` is not one 2-D/3-D image, or its shape contradicts the default layout.
 
     Example:
-        >>> image_size(torch.zeros(3, 5, 7)), image_size(np.zeros((5, 7)))
-        ((5, 7, 3), (5, 7, 1))
+        >>> image_size(torch.zeros(3, 5, 7)), image_size(np.zeros((5, 7))), image_size(np.zeros((3, 5, 7)), "CHW")
+        ((5, 7, 3), (5, 7, 1), (5, 7, 3))
     """
-    if isinstance(x, torch.Tensor):
-        if x.ndim == 2:
-            return int(x.shape[0]), int(x.shape[1]), 1
-        if x.ndim == 3:
-            return int(x.shape[1]), int(x.shape[2]), int(x.shape[0])
-        raise ValueError(f"image tensor must be CHW or HW (one sample, not a batch), got shape {tuple(x.shape)}")
-    if isinstance(x, np.ndarray):
-        if x.ndim == 2:
-            return int(x.shape[0]), int(x.shape[1]), 1
-        if x.ndim == 3:
-            return int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
-        raise ValueError(f"image array must be HWC or HW (one sample, not a batch), got shape {x.shape}")
-    if is_pil_image(x):
-        return int(x.size[1]), int(x.size[0]), len(x.getbands())
-    raise TypeError(
-        f"image must be a numpy array (HWC/HW), a torch tensor (CHW/HW) or a PIL image, got {type(x).__name__}"
-    )
+    return image_dims(x, layout, "image_size")
 
 
 def _round_half_up(v: float) -> int:
@@ -233,65 +226,113 @@ def _resolve_fill(
     return tuple(int(v) for v in values) if kind in "ib" else values
 
 
-def cutout(x: Any, boxes: Sequence[Box], fill: float | Sequence[float] = 0) -> Any:
-    """Return a copy of ``x`` with every box filled with ``fill`` (the input is never mutated).
+def as_fill(fill: Any, owner: str = "cutout") -> float | tuple[float, ...]:
+    """Normalise a fill argument: a number, or a sequence, numpy array or tensor of one number per channel.
 
     Args:
-        x: image (numpy ``HWC``/``HW``, torch ``CHW``/``HW``, or PIL).
-        boxes: pixel boxes ``(y0, y1, x0, x1)``, half-open, inside the image (see :func:`hole_boxes`).
-        fill: a number, or one number per channel; checked against the image dtype
-            (integer-valued and in range for integer images, 0..255 for 8-bit PIL modes).
+        fill: the fill value(s). A 0-d array or tensor is a number; a 1-d one gives one value per channel.
+        owner: the class or function, for the message.
 
     Returns:
-        The same kind of image, same dtype/mode, shape and device. With no boxes, ``x`` itself.
+        A Python number, or a tuple of Python numbers (ints stay ints).
+
+    Raises:
+        TypeError: `fill` is not a number or a flat collection of numbers.
+        ValueError: `fill` is empty, has more than one dimension, or holds NaN or infinity.
+
+    Example:
+        >>> as_fill(np.array([0, 128, 255], dtype=np.uint8)), as_fill(torch.tensor(0.5))
+        ((0, 128, 255), 0.5)
+    """
+    if isinstance(fill, (np.ndarray, torch.Tensor)):
+        if fill.ndim > 1:
+            raise ValueError(
+                f"{owner}: fill as an array must be 0-d or 1-d (one value per channel), got shape {tuple(fill.shape)}"
+            )
+        if isinstance(fill, torch.Tensor) and (fill.is_complex() or fill.dtype == torch.bool):
+            raise TypeError(f"{owner}: fill must hold real numbers, got a tensor of dtype {fill.dtype}")
+        if isinstance(fill, np.ndarray) and fill.dtype.kind not in "iuf":
+            raise TypeError(f"{owner}: fill must hold real numbers, got an array of dtype {fill.dtype}")
+        fill = fill.tolist()
+    if isinstance(fill, (str, bytes)) or not isinstance(fill, (numbers.Real, Sequence)):
+        raise TypeError(f"{owner}: fill must be a number or a sequence of numbers (one per channel), got {fill!r}")
+    items = list(fill) if isinstance(fill, Sequence) else [fill]
+    if not items:
+        raise ValueError(f"{owner}: fill must not be empty")
+    out: list[float] = []
+    for i, v in enumerate(items):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{owner}: fill[{i}] must be a real number, got {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"{owner}: fill must be finite, got {v!r}")
+        out.append(int(v) if isinstance(v, numbers.Integral) else float(v))
+    return tuple(out) if isinstance(fill, Sequence) else out[0]
+
+
+def _region(layout: str, y0: int, y1: int, x0: int, x1: int) -> tuple[slice, ...]:
+    ys, xs = slice(y0, y1), slice(x0, x1)
+    return (slice(None), ys, xs) if layout == "CHW" else (ys, xs)
+
+
+def cutout(x: Any, boxes: Sequence[Box], fill: Any = 0, layout: str | None = None) -> Any:
+    """Return a copy of `x` with every box filled with `fill` (the input is never mutated).
+
+    Args:
+        x: one image: numpy (`HWC`/`HW` by default), torch (`CHW`/`HW` by default) or PIL.
+        boxes: pixel boxes `(y0, y1, x0, x1)`, half-open, inside the image (see
+            [hole_boxes][loaders.image.functional.hole_boxes]).
+        fill: a number, or one number per channel (a sequence, numpy array or tensor); checked
+            against the image dtype (integer-valued and in range for integer images, 0..255 for
+            8-bit PIL modes).
+        layout: the declared layout of a 3-D image (`"CHW"` or `"HWC"`), or `None` for the
+            default of its type (see [loaders.layout][]).
+
+    Returns:
+        The same kind of image, same dtype/mode, shape and device. With no boxes, `x` itself.
+
+    Raises:
+        TypeError: `x` is not an image, or `fill` is not numeric.
+        ValueError: the layout is contradicted by the shape, or `fill` does not fit the image.
 
     Example:
         >>> t = torch.ones(3, 4, 4)
         >>> cutout(t, [(0, 2, 0, 2)], fill=(0.5, 0.0, -1.0))[:, 0, 0].tolist()
         [0.5, 0.0, -1.0]
+        >>> hwc = torch.ones(8, 8, 3)
+        >>> cutout(hwc, [(0, 2, 0, 2)], fill=0, layout="HWC")[0, 0].tolist()
+        [0.0, 0.0, 0.0]
     """
-    h, w, c = image_size(x)
-    if isinstance(fill, (str, bytes)) or not (isinstance(fill, numbers.Real) or isinstance(fill, Sequence)):
-        raise TypeError(f"cutout: fill must be a number or a sequence of numbers, got {fill!r}")
-    values = check_fill(tuple(fill) if isinstance(fill, Sequence) else fill, x, c, "cutout")
+    lay = image_layout(x, layout, "cutout")
+    h, w, c = image_dims(x, lay, "cutout")
+    values = check_fill(as_fill(fill, "cutout"), x, c, "cutout")
     if not boxes:
         return x
     uniform = all(v == values[0] for v in values)
+    if is_pil_image(x):
+        pil = x.copy()
+        color: Any = values[0] if c == 1 else tuple(values)
+        for y0, y1, x0, x1 in boxes:
+            # Paste a solid patch of the same mode (pasting a bare colour is wrong for 16-bit modes).
+            pil.paste(_PILImage.new(x.mode, (x1 - x0, y1 - y0), color), (x0, y0))
+        return pil
+    shape = (c, 1, 1) if lay == "CHW" else (c,)
     if isinstance(x, torch.Tensor):
         out = x.clone()
-        if out.device.type == "cpu" and not out.requires_grad and out.dtype in _NUMPY_TORCH_DTYPES:
-            # Fill through a zero-copy numpy view: several times faster than torch's
-            # strided slice assignment on small CPU images.
-            view = out.numpy()
-            if out.ndim == 3:
-                val = values[0] if uniform else np.asarray(values, dtype=view.dtype).reshape(c, 1, 1)
-                for y0, y1, x0, x1 in boxes:
-                    view[:, y0:y1, x0:x1] = val
-            else:
-                for y0, y1, x0, x1 in boxes:
-                    view[y0:y1, x0:x1] = values[0]
-            return out
-        if out.ndim == 3:
-            fill_t = None if uniform else torch.tensor(values, dtype=x.dtype, device=x.device).view(c, 1, 1)
-            for y0, y1, x0, x1 in boxes:
-                region = out[:, y0:y1, x0:x1]
+        if out.device.type != "cpu" or out.requires_grad or out.dtype not in _NUMPY_TORCH_DTYPES:
+            fill_t = None if uniform else torch.tensor(values, dtype=x.dtype, device=x.device).view(shape)
+            for box in boxes:
+                region = out[_region(lay, *box)]
                 if fill_t is None:
                     region.fill_(values[0])
                 else:
                     region.copy_(fill_t.expand_as(region))
-        else:
-            for y0, y1, x0, x1 in boxes:
-                out[y0:y1, x0:x1].fill_(values[0])
-        return out
-    if isinstance(x, np.ndarray):
-        out = x.copy()
-        val = values[0] if uniform else np.asarray(values, dtype=x.dtype)
-        for y0, y1, x0, x1 in boxes:
-            out[y0:y1, x0:x1] = val
-        return out
-    out = x.copy()
-    color: Any = values[0] if c == 1 else tuple(values)
-    for y0, y1, x0, x1 in boxes:
-        # Paste a solid patch of the same mode (pasting a bare colour is wrong for 16-bit modes).
-        out.paste(_PILImage.new(x.mode, (x1 - x0, y1 - y0), color), (x0, y0))
+            return out
+        # Fill through a zero-copy numpy view: several times faster than torch's
+        # strided slice assignment on small CPU images.
+        view = out.numpy()
+    else:
+        out = view = x.copy()
+    val = values[0] if uniform else np.asarray(values, dtype=view.dtype).reshape(shape)
+    for box in boxes:
+        view[_region(lay, *box)] = val
     return out

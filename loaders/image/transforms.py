@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..layout import check_layout, image_dims, image_layout
 from ..transform import Transform
 from ..validation import check_int, check_number
-from .functional import check_fill, cutout, hole_boxes, image_size
+from .functional import as_fill, check_fill, cutout, hole_boxes
 
 __all__ = ["Cutout"]
 
@@ -76,16 +77,6 @@ def _check_num_holes(num_holes: Any) -> tuple[tuple[int, int], Any]:
     return (n, n), n
 
 
-def _check_fill_arg(fill: Any) -> float | tuple[float, ...]:
-    if isinstance(fill, Sequence) and not isinstance(fill, (str, bytes)):
-        if len(fill) == 0:
-            raise ValueError("Cutout: fill must not be an empty sequence")
-        vals = tuple(check_number(f"fill[{i}]", v, owner="Cutout") for i, v in enumerate(fill))
-        return tuple(int(v) if _is_int(o) else v for v, o in zip(vals, fill, strict=True))
-    v = check_number("fill", fill, owner="Cutout")
-    return int(fill) if _is_int(fill) else v
-
-
 class Cutout(Transform):
     """Cut rectangular holes out of an image (DeVries & Taylor 2017), done right.
 
@@ -106,15 +97,21 @@ class Cutout(Transform):
       non-square images. ``(min, max)`` of two ints or two floats: drawn
       uniformly per hole (integers inclusive). ``1`` is one pixel, ``1.0`` a hole as
       large as the image (clipped like any other, so it covers all of it only when centred).
-    * **num_holes**: an int, or an inclusive ``(min, max)`` range drawn per image.
-      Holes may overlap.
-    * **fill**: a number or one number per channel, checked against the image's
-      dtype when applied (integer-valued and in range for integer images).
+    * **num_holes**: an int >= 1, or an inclusive `(min, max)` range drawn per image.
+      Holes may overlap. A range may start at 0: then some images get no hole at
+      all (with `(0, k)`, a fraction `1 / (k + 1)` of the applied images come back
+      unchanged), on top of the `1 - p` that are not applied.
+    * **fill**: a number or one number per channel (a sequence, a numpy array or a
+      tensor), checked against the image's dtype when applied (integer-valued and
+      in range for integer images).
 
-    Works on ``HWC``/``HW`` numpy arrays (uint8, float, ...), ``CHW``/``HW``
-    torch tensors (any real dtype, any device) and PIL images (any mode), and
-    returns the same kind, dtype and shape. The input is never mutated: the
-    output is a copy with only the boxes overwritten.
+    Layouts follow the rule of [loaders.layout][]: numpy arrays are `HWC`/`HW`,
+    tensors `CHW`/`HW`, PIL images any mode, unless `layout=` declares otherwise
+    (a tensor `(H, W, C)` with `layout="HWC"`, an array `(C, H, W)` with
+    `layout="CHW"`); a shape that contradicts the default raises with the fix.
+    Any real dtype, any device; the output has the same kind, dtype and shape.
+    The input is never mutated: the output is a copy with only the boxes
+    overwritten. An image with a zero-size side raises `ValueError`.
 
     Params are plain data: ``{"apply": bool, "unit": "px"|"frac", "holes":
     [[cy, cx, h, w], ...]}`` with relative centres in [0, 1). Adaptive
@@ -126,6 +123,11 @@ class Cutout(Transform):
             CIFAR's 32x32, the paper's setting).
         fill: fill value(s).
         p: probability of applying.
+        layout: `None` (the default of the input's type), `"CHW"` or `"HWC"`.
+
+    Raises:
+        TypeError: an argument has the wrong type (e.g. `size="big"`).
+        ValueError: an argument is out of range (e.g. `size=0`, `num_holes=(3, 1)`).
 
     Example:
         >>> import numpy as np
@@ -139,17 +141,22 @@ class Cutout(Transform):
         ((8, 8, 3), dtype('uint8'), 255)
     """
 
+    #: Class default, so that instances pickled before `layout` existed load with the type's default.
+    layout: str | None = None
+
     def __init__(
         self,
         num_holes: int | tuple[int, int] = 1,
         size: int | float | tuple[int, int] | tuple[float, float] = 0.5,
-        fill: float | Sequence[float] = 0,
+        fill: Any = 0,
         p: float = 0.5,
+        layout: str | None = None,
     ) -> None:
         super().__init__(p=p)
         self._holes_range, self.num_holes = _check_num_holes(num_holes)
         self._unit, self._size_range, self.size = _check_size(size)
-        self.fill = _check_fill_arg(fill)
+        self.fill = as_fill(fill, "Cutout")
+        self.layout = check_layout(layout, "Cutout")
 
     def _sample(self, rng: np.random.Generator, strength: float) -> dict[str, Any]:
         lo, hi = self._holes_range
@@ -166,12 +173,15 @@ class Cutout(Transform):
         return {"unit": self._unit, "holes": holes}
 
     def _apply(self, x: Any, params: dict[str, Any]) -> Any:
-        h, w, _ = image_size(x)
+        layout = image_layout(x, self.layout, "Cutout")
+        h, w, c = image_dims(x, layout, "Cutout")
+        if h == 0 or w == 0:
+            raise ValueError(f"Cutout: the image has a zero-size side (height {h}, width {w}); nothing to cut")
         boxes = hole_boxes(params["holes"], params["unit"], h, w)
         if not boxes:  # still validate the fill against this image
-            check_fill(self.fill, x, image_size(x)[2], "Cutout")
+            check_fill(self.fill, x, c, "Cutout")
             return x
         try:
-            return cutout(x, boxes, self.fill)
+            return cutout(x, boxes, self.fill, layout)
         except ValueError as e:
             raise ValueError(str(e).replace("cutout:", "Cutout:", 1)) from None

@@ -37,7 +37,7 @@ def load_spacy(model: str = DEFAULT_MODEL) -> Any:
             message names the missing model and how to install the default one).
 
     Example:
-        >>> load_spacy("no_such_model_xyz")
+        >>> load_spacy("no_such_model_xyz")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         ImportError: the spaCy model 'no_such_model_xyz' is not installed (no package or path of that name); ...
