@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 # LINT=1 runs `make lint` before the tests (`make test LINT=1`); the default turns on once the whole tree is clean.
 LINT ?= 0
 
-.PHONY: venv test lint demo bench examples clean
+.PHONY: venv test lint demo bench examples docs gallery clean
 
 venv: $(STAMP)
 
@@ -48,6 +48,19 @@ examples: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The documentation site (mkdocs-material + mkdocstrings), built offline and strictly into site/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
+# Runs the examples and copies their pictures, shrunk, into docs/gallery/ (committed, so the site builds without them).
+GALLERY_OUT := outputs/gallery
+gallery: $(STAMP)
+	rm -rf $(GALLERY_OUT)
+	$(PY) examples/demo.py --out $(GALLERY_OUT)
+	$(PY) examples/audio.py --out $(GALLERY_OUT)
+	$(PY) examples/adaptive.py --out $(GALLERY_OUT)
+	$(PY) docs/gallery/collect.py $(GALLERY_OUT) docs/gallery
 
 clean:
 	rm -rf $(VENV) outputs benchmarks/results
