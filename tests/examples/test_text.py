@@ -7,7 +7,8 @@ import os
 
 import torch
 
-_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "text.py")
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_PATH = os.path.join(_REPO, "examples", "text.py")
 
 
 def test_text_example_quick(capsys):

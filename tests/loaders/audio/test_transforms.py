@@ -17,7 +17,7 @@ import torch
 import torchaudio.functional as TAF
 
 from loaders import audio_functional as AF
-from loaders.audio import (AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift)
+from loaders.audio import AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift
 
 SR = 16000
 
@@ -36,7 +36,7 @@ def peak_frequency(x, sr=SR, fmin=50.0, fmax=2000.0, trim=0.1):
     """Strongest spectral peak in [fmin, fmax] Hz: Hann window, 16x zero padding, parabolic interpolation."""
     x = np.asarray(x, dtype=np.float64)
     cut = int(trim * len(x))
-    x = x[cut: len(x) - cut]
+    x = x[cut : len(x) - cut]
     n = 1 << int(math.ceil(math.log2(len(x) * 16)))
     spec = np.log(np.abs(np.fft.rfft(x * np.hanning(len(x)), n)) + 1e-30)
     freqs = np.fft.rfftfreq(n, 1.0 / sr)
@@ -50,7 +50,7 @@ def peak_frequency(x, sr=SR, fmin=50.0, fmax=2000.0, trim=0.1):
 def measured_snr(clean, noisy, axis=None):
     clean = np.asarray(clean, dtype=np.float64)
     noise = np.asarray(noisy, dtype=np.float64) - clean
-    return 10 * np.log10(np.mean(clean ** 2, axis=axis) / np.mean(noise ** 2, axis=axis))
+    return 10 * np.log10(np.mean(clean**2, axis=axis) / np.mean(noise**2, axis=axis))
 
 
 # --------------------------------------------------------------------------- references themselves
@@ -135,15 +135,16 @@ def test_addnoise_silent_bank_segment_raises():
         t.apply(torch.ones(100), params)
 
 
-@pytest.mark.parametrize("color,slope", [("white", 0.0), ("pink", -3.01), ("brown", -6.02), ("blue", 3.01),
-                                         ("violet", 6.02)])
+@pytest.mark.parametrize(
+    "color,slope", [("white", 0.0), ("pink", -3.01), ("brown", -6.02), ("blue", 3.01), ("violet", 6.02)]
+)
 def test_noise_color_spectral_slope(color, slope):
     noise = AF.colored_noise((1 << 17,), color, seed=11, dtype=torch.float64).numpy()
     f, pxx = scipy.signal.welch(noise, fs=SR, nperseg=4096)
     band = (f >= 60) & (f <= 6000)
     fit = np.polyfit(np.log2(f[band]), 10 * np.log10(pxx[band]), 1)
     assert abs(fit[0] - slope) < 0.5, f"{color}: {fit[0]:.2f} dB/octave"
-    assert abs(np.mean(noise ** 2) - 1) < 1e-6
+    assert abs(np.mean(noise**2) - 1) < 1e-6
 
 
 def test_noise_is_regenerated_from_subseed():
@@ -170,9 +171,11 @@ def test_shift_moves_an_impulse_by_the_drawn_amount(rollover):
     n, k0 = 1000, 700
     x = torch.zeros(2, n)
     x[:, k0] = 1.0
-    for t in (TimeShift(max_shift=0.5, rollover=rollover),
-              TimeShift(max_shift=400, unit="samples", rollover=rollover),
-              TimeShift(max_shift=0.03, unit="seconds", sample_rate=SR, rollover=rollover)):
+    for t in (
+        TimeShift(max_shift=0.5, rollover=rollover),
+        TimeShift(max_shift=400, unit="samples", rollover=rollover),
+        TimeShift(max_shift=0.03, unit="seconds", sample_rate=SR, rollover=rollover),
+    ):
         for key in range(8):
             params = t.sample(_rng(key))
             s = TimeShift.shift_samples(params, n)
@@ -305,7 +308,7 @@ def test_time_and_frequency_masks_fill_exactly_the_drawn_bins():
             expected = torch.zeros(spec.shape[axis], dtype=torch.bool)
             for start, width in regions:
                 assert 0 <= width <= 20 and 0 <= start and start + width <= spec.shape[axis]
-                expected[start:start + width] = True
+                expected[start : start + width] = True
             zeroed = (out == 0).all(dim=0).all(dim=0 if axis == -1 else 1)
             assert torch.equal(zeroed, expected)
             keep = ~expected
@@ -320,10 +323,10 @@ def test_mask_mean_fill_and_fraction_cap():
     t = TimeMask(max_width=50, max_fraction=0.1, fill="mean")
     for key in range(5):
         params = t.sample(_rng(key))
-        (start, width), = t.regions(params, 50)
+        ((start, width),) = t.regions(params, 50)
         assert width <= 5
         out = t.apply(spec, params)
-        assert torch.all(out[:, start:start + width] == spec.mean())
+        assert torch.all(out[:, start : start + width] == spec.mean())
 
 
 def test_mask_widths_cover_the_range():
@@ -344,13 +347,17 @@ def test_bad_waveforms_raise_clear_errors(t):
     bad_nan[1, 5] = float("nan")
     bad_inf = good.clone()
     bad_inf[0, 0] = float("inf")
-    for bad, exc, msg in ((bad_nan, ValueError, "NaN"), (bad_inf, ValueError, "NaN or inf"),
-                          (torch.zeros(2, 0), ValueError, "empty"), (torch.zeros(0), ValueError, "empty"),
-                          (torch.randn(2, 2, 100), ValueError, "channels, time"),
-                          ((good * 3000).to(torch.int16), TypeError, "32768"),
-                          ((good * 3000).numpy().astype(np.int16), TypeError, "32768"),
-                          (good.half(), TypeError, "float32 or float64"),
-                          (good.tolist(), TypeError, "torch.Tensor or numpy")):
+    for bad, exc, msg in (
+        (bad_nan, ValueError, "NaN"),
+        (bad_inf, ValueError, "NaN or inf"),
+        (torch.zeros(2, 0), ValueError, "empty"),
+        (torch.zeros(0), ValueError, "empty"),
+        (torch.randn(2, 2, 100), ValueError, "channels, time"),
+        ((good * 3000).to(torch.int16), TypeError, "32768"),
+        ((good * 3000).numpy().astype(np.int16), TypeError, "32768"),
+        (good.half(), TypeError, "float32 or float64"),
+        (good.tolist(), TypeError, "torch.Tensor or numpy"),
+    ):
         with pytest.raises(exc, match=msg) as info:
             t(bad, rng=np.random.default_rng(0))
         assert name in str(info.value)
@@ -362,21 +369,26 @@ def test_clip_shorter_than_fft_size_raises():
 
 
 def test_bad_construction_arguments():
-    for ctor, exc in ((lambda: PitchShift(semitones=(-14, 2)), ValueError),
-                      (lambda: PitchShift(semitones=30), ValueError),
-                      (lambda: AddNoise(sample_rate=0), ValueError),
-                      (lambda: SpeedChange(sample_rate=-8000), ValueError),
-                      (lambda: TimeShift(max_shift=0.1, unit="seconds"), ValueError),
-                      (lambda: SpeedChange(factors=(0.9, 1.0, 1.1)), ValueError),
-                      (lambda: Gain(sample_rate=16000.5), TypeError)):
+    for ctor, exc in (
+        (lambda: PitchShift(semitones=(-14, 2)), ValueError),
+        (lambda: PitchShift(semitones=30), ValueError),
+        (lambda: AddNoise(sample_rate=0), ValueError),
+        (lambda: SpeedChange(sample_rate=-8000), ValueError),
+        (lambda: TimeShift(max_shift=0.1, unit="seconds"), ValueError),
+        (lambda: SpeedChange(factors=(0.9, 1.0, 1.1)), ValueError),
+        (lambda: Gain(sample_rate=16000.5), TypeError),
+    ):
         with pytest.raises(exc):
             ctor()
 
 
 def test_bad_spectrograms():
-    for bad, exc in ((torch.zeros(10), ValueError), (torch.zeros(3, 0), ValueError),
-                     (torch.zeros(4, 4, dtype=torch.int64), TypeError),
-                     (torch.full((4, 4), float("nan")), ValueError)):
+    for bad, exc in (
+        (torch.zeros(10), ValueError),
+        (torch.zeros(3, 0), ValueError),
+        (torch.zeros(4, 4, dtype=torch.int64), TypeError),
+        (torch.full((4, 4), float("nan")), ValueError),
+    ):
         with pytest.raises(exc, match="TimeMask"):
             TimeMask(max_width=2)(bad, rng=0)
 
@@ -403,7 +415,7 @@ def test_outputs_do_not_depend_on_the_thread_count():
             outs.append([t(x, rng=k) for t in transforms for k in range(3)])
     finally:
         torch.set_num_threads(threads)
-    assert all(torch.equal(a, b) for a, b in zip(*outs))
+    assert all(torch.equal(a, b) for a, b in zip(*outs, strict=False))
 
 
 def test_stft_istft_and_phase_vocoder_match_torch_and_torchaudio():

@@ -1,30 +1,27 @@
-"""Tests for loaders.image: Cutout and the keyed Albumentations wrapper.
+"""Tests for loaders.image.transforms (Cutout) and loaders.image.functional (its core).
 
 References used (independent of the code under test):
 * the Cutout paper's own numpy implementation (DeVries & Taylor 2017, mask-and-multiply);
 * albumentations 2.x ``CoarseDropout`` for the fill (same holes, read from its applied params);
 * the exact expected covered area of a border-clipped hole, summed over all centre positions,
   and the continuous formula ``L - L**2 / (4 S)``;
-* albumentations' ``ToTensorV2`` for the tensor conversion.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-import random
 import warnings
 
 import albumentations as A
 import numpy as np
 import pytest
 import torch
-from albumentations.pytorch import ToTensorV2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from loaders.image import Albumentations, Cutout, cutout, hole_boxes, image_size
+from loaders.image import Cutout, cutout, hole_boxes, image_size
 
 
 def _rng(k):
@@ -67,8 +64,13 @@ def test_odd_sizes_are_exact_unlike_the_paper_code():
 
 
 @settings(max_examples=60, deadline=None)
-@given(h=st.integers(1, 40), w=st.integers(1, 40), seed=st.integers(0, 2 ** 32 - 1),
-       size=st.one_of(st.integers(1, 50), st.floats(0.01, 1.0)), n=st.integers(1, 4))
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    size=st.one_of(st.integers(1, 50), st.floats(0.01, 1.0)),
+    n=st.integers(1, 4),
+)
 def test_property_only_clipped_boxes_change_and_they_hold_the_fill(h, w, seed, size, n):
     x = np.full((h, w, 2), 7, np.int16)
     t = Cutout(num_holes=n, size=size, fill=(-3, 5), p=1.0)
@@ -84,8 +86,15 @@ def test_property_only_clipped_boxes_change_and_they_hold_the_fill(h, w, seed, s
 
 def test_fill_matches_albumentations_coarse_dropout_on_its_own_holes():
     img = _rng(1).integers(0, 256, (10, 16, 3), dtype=np.uint8)
-    peer = A.Compose([A.CoarseDropout(num_holes_range=(3, 3), hole_height_range=(3, 3), hole_width_range=(5, 5),
-                                      fill=(10, 20, 30), p=1.0)], save_applied_params=True, seed=1)
+    peer = A.Compose(
+        [
+            A.CoarseDropout(
+                num_holes_range=(3, 3), hole_height_range=(3, 3), hole_width_range=(5, 5), fill=(10, 20, 30), p=1.0
+            )
+        ],
+        save_applied_params=True,
+        seed=1,
+    )
     for seed in range(5):
         peer.set_random_seed(seed)
         out = peer(image=img)
@@ -138,7 +147,7 @@ def test_border_clipping_statistics_match_the_analytic_expectation(h, w, length)
     covered = np.array([(t(img, rng=_rng(k)) == 0).sum() for k in range(n)], dtype=np.float64)
     expected = _expected_covered(h, length) * _expected_covered(w, length)
     # the continuous-centre formula L - L^2/(4S) agrees with the discrete sum to within a pixel
-    assert abs(_expected_covered(h, length) - (length - length ** 2 / (4 * h))) < 1.0
+    assert abs(_expected_covered(h, length) - (length - length**2 / (4 * h))) < 1.0
     sem = covered.std() / np.sqrt(n)
     assert abs(covered.mean() - expected) < 4 * sem + 1e-9, (covered.mean(), expected, sem)
     # clipping happens (holes are not kept inside as CoarseDropout does)
@@ -163,7 +172,8 @@ def test_num_holes_range_and_overlap():
     out = t.apply(img, {"apply": True, "unit": "px", "holes": []})
     assert out is img  # nothing to cut: the input is returned as is (never mutated)
     two = Cutout(num_holes=2, size=4, p=1.0).apply(
-        img, {"apply": True, "unit": "px", "holes": [[0.5, 0.5, 4, 4], [0.65, 0.65, 4, 4]]})
+        img, {"apply": True, "unit": "px", "holes": [[0.5, 0.5, 4, 4], [0.65, 0.65, 4, 4]]}
+    )
     assert int((two == 0).sum()) == 16 + 16 - 9  # overlapping holes share pixels
 
 
@@ -227,9 +237,16 @@ def test_only_the_boxes_change():
     assert out[:, 3, 4].tolist() == [1.0, 2.0, 3.0]
 
 
-@pytest.mark.parametrize("dtype,requires_grad", [(torch.bfloat16, False), (torch.float32, False),
-                                                  (torch.uint8, False), (torch.bfloat16, True),
-                                                  (torch.float32, True)])
+@pytest.mark.parametrize(
+    "dtype,requires_grad",
+    [
+        (torch.bfloat16, False),
+        (torch.float32, False),
+        (torch.uint8, False),
+        (torch.bfloat16, True),
+        (torch.float32, True),
+    ],
+)
 def test_tensor_fill_paths_agree(dtype, requires_grad):
     """The numpy-view fast path and the torch path (bfloat16, autograd) give the same pixels."""
     x = (torch.arange(3 * 7 * 9) % 200).to(dtype).view(3, 7, 9).requires_grad_(requires_grad)
@@ -273,18 +290,29 @@ def test_fill_is_validated_against_the_dtype():
     assert Cutout(fill=(1, 2, 3), p=1.0).apply(u8, params)[3, 3].tolist() == [1, 2, 3]
 
 
-@pytest.mark.parametrize("bad", [np.zeros((2, 4, 4, 3), np.uint8), torch.zeros(2, 3, 4, 4), np.zeros(5), "img",
-                                 np.zeros((4, 4), np.complex64)])
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((2, 4, 4, 3), np.uint8), torch.zeros(2, 3, 4, 4), np.zeros(5), "img", np.zeros((4, 4), np.complex64)],
+)
 def test_bad_images_raise_clearly(bad):
     with pytest.raises((TypeError, ValueError), match="image"):
         Cutout(p=1.0)(bad, rng=0)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"size": 0}, "size"), ({"size": 1.5}, r"size.*\(0.0, 1.0\]"), ({"size": (4, 0.5)}, "not mixed"),
-    ({"size": (0.6, 0.2)}, "ordered"), ({"num_holes": 0}, "num_holes"), ({"num_holes": (2, 1)}, "ordered"),
-    ({"fill": "black"}, "fill"), ({"fill": (1, "a")}, r"fill\[1\]"), ({"p": 2}, "p must be in"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"size": 0}, "size"),
+        ({"size": 1.5}, r"size.*\(0.0, 1.0\]"),
+        ({"size": (4, 0.5)}, "not mixed"),
+        ({"size": (0.6, 0.2)}, "ordered"),
+        ({"num_holes": 0}, "num_holes"),
+        ({"num_holes": (2, 1)}, "ordered"),
+        ({"fill": "black"}, "fill"),
+        ({"fill": (1, "a")}, r"fill\[1\]"),
+        ({"p": 2}, "p must be in"),
+    ],
+)
 def test_bad_arguments_name_the_argument(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):
         Cutout(**kwargs)
@@ -319,8 +347,8 @@ def test_seed_coarse_dropout_arguments_are_ignored_by_albumentations_2():
     """The seed's A.CoarseDropout(max_holes=1, max_height=128, ...) is the 1.x API: 2.x warns and uses defaults."""
     with pytest.warns(UserWarning, match="not valid for transform CoarseDropout"):
         seed_way = A.CoarseDropout(max_holes=1, max_height=128, max_width=128, fill_value=0, p=0.5)
-    assert seed_way.num_holes_range == (1, 2)            # default, not max_holes=1
-    assert seed_way.hole_height_range == (0.1, 0.2)      # default 10-20 % of the side, not up to 128 px
+    assert seed_way.num_holes_range == (1, 2)  # default, not max_holes=1
+    assert seed_way.hole_height_range == (0.1, 0.2)  # default 10-20 % of the side, not up to 128 px
     img = np.full((256, 256, 3), 255, np.uint8)
     pipe = A.Compose([seed_way], seed=0)
     with warnings.catch_warnings():
@@ -331,125 +359,11 @@ def test_seed_coarse_dropout_arguments_are_ignored_by_albumentations_2():
     assert int((ours == 0).all(axis=2).sum()) > 0.25 * 128 * 128  # Cutout(size=128) really cuts up to 128x128
 
 
-# ---------------------------------------------------------------------------
-# Albumentations wrapper
-# ---------------------------------------------------------------------------
-def _flip_pipeline():
-    return A.Compose([A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5)])
-
-
-def test_albumentations_same_key_same_output_and_keys_differ():
-    img = _rng(0).integers(0, 256, (16, 20, 3), dtype=np.uint8)
-    t = Albumentations(A.Compose([A.Affine(rotate=(-30, 30), p=1.0),
-                                  A.CoarseDropout(num_holes_range=(1, 3), hole_height_range=(2, 6),
-                                                  hole_width_range=(2, 6), p=1.0)]))
-    outs = [t(img, rng=k) for k in range(6)]
-    for k in range(6):
-        np.testing.assert_array_equal(t(img, rng=k), outs[k])
-    assert len({o.tobytes() for o in outs}) == 6
-    # a pickled copy (what a spawn worker gets) replays the same draws
-    clone = pickle.loads(pickle.dumps(t))
-    params = t.sample(_rng(42))
-    np.testing.assert_array_equal(clone.apply(img, params), t.apply(img, params))
-
-
-def test_albumentations_children_draw_independently():
-    """albumentations' own Compose(seed=...) gives every child the same seed: flips are correlated."""
-    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
-
-    def both_or_neither(out):
-        return np.array_equal(out, img) or np.array_equal(out, img[::-1, ::-1])
-
-    peer = _flip_pipeline()
-    correlated = 0
-    for s in range(100):
-        peer.set_random_seed(s)
-        correlated += both_or_neither(peer(image=img)["image"])
-    assert correlated == 100  # the trap this wrapper avoids
-    t = Albumentations(_flip_pipeline())
-    ours = np.mean([both_or_neither(t(img, rng=k)) for k in range(400)])
-    assert abs(ours - 0.5) < 0.1
-
-
-def test_albumentations_to_tensor_matches_totensorv2():
-    img = _rng(1).integers(0, 256, (6, 8, 3), dtype=np.uint8)
-    ours = Albumentations(_flip_pipeline(), to_tensor=True)
-    peer = Albumentations(A.Compose([A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5), ToTensorV2()]))
-    for k in range(8):
-        params = ours.sample(_rng(k))
-        a, b = ours.apply(img, params), peer.apply(img, params)
-        assert isinstance(a, torch.Tensor) and a.shape == (3, 6, 8) and a.dtype == torch.uint8
-        assert torch.equal(a, b)
-    gray = img[..., 0].astype(np.float32)
-    out = Albumentations(_flip_pipeline(), to_tensor=True)(gray, rng=0)
-    assert out.shape == (1, 6, 8) and out.dtype == torch.float32
-    # skipped by p: still a tensor, so every sample in a batch has one type
-    skipped = Albumentations(_flip_pipeline(), to_tensor=True, p=0.0)(img, rng=0)
-    assert torch.equal(skipped, torch.from_numpy(img).permute(2, 0, 1))
-    # a pipeline that already ends in ToTensorV2 is not converted twice
-    assert Albumentations(A.Compose([ToTensorV2()]), to_tensor=True)(img, rng=0).shape == (3, 6, 8)
-
-
-def test_albumentations_inputs_pil_dict_and_no_mutation():
-    img = _rng(2).integers(0, 256, (10, 12, 3), dtype=np.uint8)
-    mask = (img[..., 0] > 128).astype(np.uint8)
-    img_before, mask_before = img.copy(), mask.copy()
-    pipe = A.Compose([A.HorizontalFlip(p=1.0), A.CoarseDropout(hole_height_range=(3, 3), hole_width_range=(3, 3),
-                                                                 fill=0, p=1.0)])
-    t = Albumentations(pipe)
-    out_pil = t(Image.fromarray(img), rng=3)
-    assert isinstance(out_pil, Image.Image) and out_pil.mode == "RGB"
-    np.testing.assert_array_equal(np.array(out_pil), t(img, rng=3))
-    d = t({"image": img, "mask": mask}, rng=3)
-    assert set(d) == {"image", "mask"}
-    np.testing.assert_array_equal(d["mask"], mask[:, ::-1])
-    np.testing.assert_array_equal(d["image"], t(img, rng=3))
-    dt = Albumentations(pipe, to_tensor=True)({"image": img, "mask": mask}, rng=3)
-    assert dt["image"].shape == (3, 10, 12) and dt["mask"].shape == (10, 12)
-    np.testing.assert_array_equal(img, img_before)
-    np.testing.assert_array_equal(mask, mask_before)
-
-
-def test_albumentations_does_not_reseed_the_callers_pipeline():
-    pipe = _flip_pipeline()
-    pipe.set_random_seed(5)
-    state = pipe.random_generator.bit_generator.state
-    t = Albumentations(pipe)
-    t(np.zeros((4, 4), np.uint8), rng=1)
-    assert pipe.random_generator.bit_generator.state == state
-    assert t.pipeline is not pipe
-
-
-def test_albumentations_bad_input():
-    t = Albumentations(_flip_pipeline())
-    with pytest.raises(TypeError, match="before converting"):
-        t(torch.zeros(3, 4, 4), rng=0)
-    with pytest.raises(TypeError, match="numpy"):
-        t([1, 2, 3], rng=0)
-    with pytest.raises(TypeError, match="albumentations.Compose"):
-        Albumentations(lambda x: x)
-    with pytest.raises(TypeError, match="to_tensor"):
-        Albumentations(_flip_pipeline(), to_tensor=1)
-    single = Albumentations(A.HorizontalFlip(p=1.0))  # a single transform is wrapped in Compose
-    np.testing.assert_array_equal(single(np.eye(3), rng=0), np.eye(3)[:, ::-1])
-
-
 def test_image_size_helper():
     assert image_size(Image.new("RGBA", (5, 3))) == (3, 5, 4)
     assert image_size(torch.zeros(7, 2)) == (7, 2, 1)
     with pytest.raises(TypeError):
         image_size([[1]])
-
-
-def test_albumentations_python_random_is_keyed_too():
-    """Transforms that draw from python's ``random`` get it from the key, not from the global state."""
-    img = _rng(4).integers(0, 256, (8, 8, 3), dtype=np.uint8)
-    t = Albumentations(A.Compose([A.RandomRotate90(p=1.0), A.HorizontalFlip(p=0.5)]))
-    random.seed(0)
-    a = t(img, rng=9)
-    random.seed(123)
-    np.random.seed(123)
-    np.testing.assert_array_equal(t(img, rng=9), a)
 
 
 # ---------------------------------------------------------------------------
@@ -477,8 +391,7 @@ def _run_epoch_in_two_workers(images, transform):
     from loaders import AugmentedDataset
 
     ds = AugmentedDataset(_ArrayImages(images, np.arange(len(images)) % 10), transform, seed=0)
-    loader = torch.utils.data.DataLoader(ds, batch_size=16, num_workers=2, shuffle=True,
-                                         multiprocessing_context="fork")
+    loader = torch.utils.data.DataLoader(ds, batch_size=16, num_workers=2, shuffle=True, multiprocessing_context="fork")
     return sum(int(xb.shape[0]) for xb, _ in loader)
 
 
@@ -498,24 +411,3 @@ def test_dataset_array_is_byte_identical_after_an_epoch_of_cutout_in_two_workers
     # control: an in-place transform is caught by the same check
     _run_epoch_in_two_workers(images, Lambda(_zero_in_place))
     assert not torch.equal(store, before)
-
-
-def test_albumentations_in_dataloader_workers_matches_in_process():
-    """Keyed by the sample: 0 and 2 workers give bit-identical batches (fork)."""
-    from loaders import AugmentedDataset
-
-    rng = _rng(8)
-    data = [(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8), i % 3) for i in range(16)]
-    pipe = A.Compose([A.HorizontalFlip(p=0.5), A.Affine(rotate=(-20, 20), p=0.7),
-                      A.CoarseDropout(hole_height_range=(2, 5), hole_width_range=(2, 5), p=0.5)])
-    ds = AugmentedDataset(data, Albumentations(pipe, to_tensor=True), seed=3)
-
-    def batches(workers):
-        ds.set_epoch(1)
-        loader = torch.utils.data.DataLoader(ds, batch_size=4, num_workers=workers,
-                                             multiprocessing_context="fork" if workers else None)
-        return [xb for xb, _ in loader]
-
-    a, b = batches(0), batches(2)
-    assert all(torch.equal(x, y) for x, y in zip(a, b)) and len(a) == len(b) == 4
-    assert a[0].shape == (4, 3, 12, 12) and a[0].dtype == torch.uint8

@@ -14,20 +14,33 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from loaders.keys import sample_rng
-from loaders.text import (EDA, MappingThesaurus, RandomDeletion, RandomInsertion, RandomSwap, SentenceShuffle,
-                          SynonymReplacement, WordShuffle, join_words, split_sentences, split_words)
-from loaders.text import ops
+from loaders.text import (
+    EDA,
+    MappingThesaurus,
+    RandomDeletion,
+    RandomInsertion,
+    RandomSwap,
+    SentenceShuffle,
+    SynonymReplacement,
+    WordShuffle,
+    join_words,
+    ops,
+    split_sentences,
+    split_words,
+)
 from loaders.text.rng import HashRng
 from loaders.text.tokenizer import words
 
-SENT = ("The quick brown fox jumps over the lazy dog, and then the fox runs away quickly "
-        "into the dark forest near the river.")
+SENT = (
+    "The quick brown fox jumps over the lazy dog, and then the fox runs away quickly "
+    "into the dark forest near the river."
+)
 # every content word of SENT has exactly one synonym, so the counts are exact
-MAP = MappingThesaurus({w: [w + "x"] for w in
-                        "quick brown fox jumps lazy dog runs away quickly dark forest near river".split()},
-                       lemmatize=False)
-WORD_TRANSFORMS = [RandomDeletion, RandomSwap, SynonymReplacement, RandomInsertion, WordShuffle,
-                   SentenceShuffle, EDA]
+MAP = MappingThesaurus(
+    {w: [w + "x"] for w in "quick brown fox jumps lazy dog runs away quickly dark forest near river".split()},
+    lemmatize=False,
+)
+WORD_TRANSFORMS = [RandomDeletion, RandomSwap, SynonymReplacement, RandomInsertion, WordShuffle, SentenceShuffle, EDA]
 
 
 def _seps(text):
@@ -48,7 +61,7 @@ def test_split_join_round_trip(text):
     assert len(parts) % 2 == 1 and join_words(parts) == text
     sentences, seps = split_sentences(text)
     assert len(seps) == len(sentences) + 1
-    assert seps[0] + "".join(s + p for s, p in zip(sentences, seps[1:])) == text
+    assert seps[0] + "".join(s + p for s, p in zip(sentences, seps[1:], strict=False)) == text
 
 
 @settings(max_examples=300, deadline=None)
@@ -63,7 +76,17 @@ def test_fast_split_pattern_equals_reference(text):
 
 def test_words_keep_contractions_unicode_numbers():
     assert words("Don't stop: café, naïve Ελληνικά 日本語, 3.14 and 1,000 well-known!") == [
-        "Don't", "stop", "café", "naïve", "Ελληνικά", "日本語", "3.14", "and", "1,000", "well-known"]
+        "Don't",
+        "stop",
+        "café",
+        "naïve",
+        "Ελληνικά",
+        "日本語",
+        "3.14",
+        "and",
+        "1,000",
+        "well-known",
+    ]
 
 
 def test_sentence_split_abbreviations():
@@ -92,7 +115,7 @@ def test_synonym_replacement_counts(alpha):
         assert len(replaced) == min(n, len(distinct))
         ow, iw = words(out), words(SENT)
         assert len(ow) == len(iw) and _seps(out) == _seps(SENT)  # punctuation and spacing kept
-        for a, b in zip(iw, ow):
+        for a, b in zip(iw, ow, strict=False):
             if a.lower() in replaced:  # every occurrence, case kept
                 assert b == ops.match_case(a.lower() + "x", a)
             else:
@@ -162,7 +185,7 @@ def test_random_swap_counts_and_replay():
         for i, j in info["swaps"]:
             replay[i], replay[j] = replay[j], replay[i]
         assert replay == ow
-        assert sum(a != b for a, b in zip(iw, ow)) <= 2 * n
+        assert sum(a != b for a, b in zip(iw, ow, strict=False)) <= 2 * n
 
 
 def test_swap_word_retry_rule_matches_eda():
@@ -222,7 +245,7 @@ def test_bernoulli_indices_exact_law():
 
 def test_random_deletion_never_empty():
     t = RandomDeletion(p_word=1.0)
-    for _, out, info in _run_keys(t, SENT, 20):
+    for _, out, _info in _run_keys(t, SENT, 20):
         assert len(words(out)) == 1
     assert RandomDeletion(1.0)("solo", rng=0) == "solo"
     assert RandomDeletion(1.0)("solo!", rng=0) == "solo!"
@@ -272,7 +295,7 @@ def test_sentence_shuffle_keeps_sentences_and_separators():
     sents, seps = split_sentences(text)
     assert len(sents) == 4
     outs = set()
-    for _, out, info in _run_keys(SentenceShuffle(), text, 40):
+    for _, out, _info in _run_keys(SentenceShuffle(), text, 40):
         s2, p2 = split_sentences(out)
         assert sorted(s2) == sorted(sents) and p2 == seps
         outs.add(out)
@@ -294,8 +317,20 @@ def test_eda_one_op_uniform_and_variants():
 
 
 # --------------------------------------------------------------------- robustness and keys
-ODD_INPUTS = ["", " ", "one", "the and of", "café naïve résumé", "Ελληνικά λόγια εδώ.", "日本語のテキスト。中文。",
-              "don't won't can't", "!!! ???", "word,punct;only:", "emoji 🙂 in text 🙂", "\n\tTabs\tand\nlines\n"]
+ODD_INPUTS = [
+    "",
+    " ",
+    "one",
+    "the and of",
+    "café naïve résumé",
+    "Ελληνικά λόγια εδώ.",
+    "日本語のテキスト。中文。",
+    "don't won't can't",
+    "!!! ???",
+    "word,punct;only:",
+    "emoji 🙂 in text 🙂",
+    "\n\tTabs\tand\nlines\n",
+]
 
 
 @pytest.mark.parametrize("cls", WORD_TRANSFORMS, ids=lambda c: c.__name__)
@@ -375,12 +410,24 @@ def test_worker_dataloader_matches_main_process():
     loader = torch.utils.data.DataLoader(ds, batch_size=3, num_workers=2, collate_fn=list)
     got = [s for batch in loader for s in batch]
     assert got == main
-    assert any(a != b for a, b in zip(main, texts))
+    assert any(a != b for a, b in zip(main, texts, strict=False))
 
 
-@pytest.mark.parametrize("t", [RandomDeletion(0.2), RandomDeletion(1.0), RandomDeletion(0.0), RandomSwap(0.3),
-                               SynonymReplacement(0.3), RandomInsertion(0.3), WordShuffle(window=2),
-                               SentenceShuffle(), EDA()], ids=repr)
+@pytest.mark.parametrize(
+    "t",
+    [
+        RandomDeletion(0.2),
+        RandomDeletion(1.0),
+        RandomDeletion(0.0),
+        RandomSwap(0.3),
+        SynonymReplacement(0.3),
+        RandomInsertion(0.3),
+        WordShuffle(window=2),
+        SentenceShuffle(),
+        EDA(),
+    ],
+    ids=repr,
+)
 def test_explain_matches_apply(t):
     text = SENT + " Second sentence, with café. Third!"
     for k in range(25):

