@@ -1,146 +1,271 @@
-"""Batched key derivation: the generators of ``keys.sample_rng`` for a whole batch, several times faster.
+"""Counter-based keyed generators: the machinery under `loaders.keys`.
 
-``sample_rng(seed, epoch, index)`` is ``Generator(Philox(SeedSequence([seed, epoch, index, 0])))``:
-about 13 microseconds per sample, mostly Python-level object construction. Here the
-SeedSequence hash (numpy's documented, frozen algorithm) is computed for all indices of a
-batch at once with vectorised uint32 arithmetic, and one Philox generator per batch is
-re-keyed for each sample by setting its state. The draws are bit-identical to
-``sample_rng`` (checked once per process against numpy's own ``SeedSequence``; if that
-check ever failed, callers fall back to ``sample_rng``, which only costs speed).
+Every keyed draw in the library comes from numpy's `Philox` (a counter-based bit generator, a
+10-round block cipher): the *key* (two 64-bit words) names a family of streams and the *counter*
+(four 64-bit words, the lowest one incremented per block of four draws) is a position inside it.
+A sample's stream is the counter region ``[*, 0, index, epoch]`` under the key ``[seed, stream]``,
+so no hashing is needed to derive it, and two samples' streams could only meet after ``2**64``
+blocks of draws.
 
-The re-keyed generator is shared by the samples of one batch, so a transform must not keep
-the generator after ``sample()`` returns (the Transform contract: params are plain data).
+Two ways to obtain such a generator:
+
+* [fresh_generator][loaders._fastkeys.fresh_generator] builds a new, independent
+  `numpy.random.Generator` (about 4 microseconds);
+* [BatchGenerators][loaders._fastkeys.BatchGenerators] keeps one `Philox` per batch and re-keys it
+  for each sample by setting its counter (about 1 microsecond). The generator it returns is shared:
+  it is valid until the next ``get``, so a transform must not keep it after ``sample()`` returns
+  (the Transform contract: params are plain data).
+
+Batches are keyed by a 64-bit hash of their ordered indices, [hash_indices][loaders._fastkeys.hash_indices]
+(one vectorised pass; a pure-Python reference, [hash_indices_reference][loaders._fastkeys.hash_indices_reference],
+defines it).
 
 Example:
-    >>> from loaders.keys import sample_rng
     >>> gens = BatchGenerators(seed=3, epoch=1, indices=[0, 7, 9])
-    >>> float(gens.get(1).random()) == float(sample_rng(3, 1, 7).random())
+    >>> float(gens.get(1).random()) == float(fresh_generator(3, 0, 0, 7, 1).random())
     True
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
+from numpy.random.bit_generator import ISpawnableSeedSequence
 
-from .keys import SAMPLE_STREAM, sample_rng
+__all__ = [
+    "MASK64",
+    "mix64",
+    "fold64",
+    "hash_indices",
+    "hash_indices_reference",
+    "fresh_generator",
+    "Rekeyer",
+    "BatchGenerators",
+]
 
-__all__ = ["philox_keys", "BatchGenerators", "fast_keys_ok"]
-
-_M32 = 0xFFFFFFFF
-_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
-_U32 = np.uint32
-_POOL = 4
-_SHIFT = _U32(16)
-
-
-def _words(n: int) -> List[int]:
-    """numpy's ``_int_to_uint32_array``: little-endian 32-bit words, ``[0]`` for zero."""
-    if n == 0:
-        return [0]
-    out = []
-    while n:
-        out.append(n & _M32)
-        n >>= 32
-    return out
+#: All 64-bit words.
+MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_U64 = np.uint64
 
 
-def _hashmix(v: np.ndarray, hc: int):
-    v = v ^ _U32(hc)
-    hc = (hc * _MULT_A) & _M32
-    v = v * _U32(hc)
-    v ^= v >> _SHIFT
-    return v, hc
+def mix64(z: int) -> int:
+    """SplitMix64's finaliser: a bijection of 64-bit words that spreads every input bit.
 
-
-def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = x * _U32(_MIX_L) - y * _U32(_MIX_R)
-    r ^= r >> _SHIFT
-    return r
-
-
-def philox_keys(seed: int, epoch: int, indices: Sequence[int], stream: int = SAMPLE_STREAM) -> Optional[np.ndarray]:
-    """Philox keys (shape ``(B, 2)``, uint64) that ``sample_rng`` derives for these indices.
-
-    Returns ``None`` when the batch cannot be vectorised (an index >= 2**32 changes the
-    number of entropy words) or is empty.
+    Example:
+        >>> hex(mix64(1))
+        '0x5692161d100b05e5'
     """
-    idx = np.asarray(indices, dtype=np.int64)
-    if idx.size == 0 or int(idx.min()) < 0 or int(idx.max()) > _M32:
-        return None
-    b = idx.size
-    # Constant words are (1,)-shaped and broadcast against the index column.
-    cols = [np.array([w], _U32) for w in _words(int(seed)) + _words(int(epoch))]
-    cols.append(idx.astype(_U32))
-    cols.extend(np.array([w], _U32) for w in _words(int(stream)))
-    pool, hc = [], _INIT_A
-    for i in range(_POOL):
-        v, hc = _hashmix(cols[i] if i < len(cols) else np.zeros(1, _U32), hc)
-        pool.append(v)
-    for s in range(_POOL):
-        for d in range(_POOL):
-            if s != d:
-                h, hc = _hashmix(pool[s], hc)
-                pool[d] = _mix(pool[d], h)
-    for s in range(_POOL, len(cols)):
-        for d in range(_POOL):
-            h, hc = _hashmix(cols[s], hc)
-            pool[d] = _mix(pool[d], h)
-    out = np.empty((b, _POOL), _U32)
-    hc = _INIT_B
-    for i in range(_POOL):
-        v = np.broadcast_to(pool[i], (b,)) ^ _U32(hc)
-        hc = (hc * _MULT_B) & _M32
-        v = v * _U32(hc)
-        v ^= v >> _SHIFT
-        out[:, i] = v
-    return out.astype("<u4", copy=False).view("<u8").astype(np.uint64)
+    z &= MASK64
+    z = ((z ^ (z >> 30)) * _M1) & MASK64
+    z = ((z ^ (z >> 27)) * _M2) & MASK64
+    return z ^ (z >> 31)
 
 
-_SELF_CHECK: Optional[bool] = None
+def fold64(value: int) -> int:
+    """``value`` itself below ``2**64``; larger ints folded to 64 bits word by word ([mix64][loaders._fastkeys.mix64]).
+
+    Example:
+        >>> fold64(5), fold64(2**64) != fold64(0)
+        (5, True)
+    """
+    if value <= MASK64:
+        return value
+    h = _GOLDEN
+    while value:
+        h = mix64(h ^ (value & MASK64)) + _GOLDEN
+        value >>= 64
+    return h & MASK64
 
 
-def fast_keys_ok() -> bool:
-    """Once per process: do the vectorised keys match numpy's SeedSequence here?"""
-    global _SELF_CHECK
-    if _SELF_CHECK is None:
-        probe = [(0, 0, 0), (5, 3, 7), (2 ** 63 - 1, 2 ** 40, _M32), (2 ** 40, 1, 12345)]
-        ok = True
-        for s, e, i in probe:
-            want = np.random.SeedSequence([s, e, i, SAMPLE_STREAM]).generate_state(2, np.uint64)
-            got = philox_keys(s, e, [i])
-            ok = ok and got is not None and bool(np.array_equal(got[0], want))
-        _SELF_CHECK = ok
-    return _SELF_CHECK
+def _mix64_array(z: np.ndarray) -> np.ndarray:
+    """[mix64][loaders._fastkeys.mix64] over a uint64 array (wrapping arithmetic, in place on ``z``)."""
+    z ^= z >> _U64(30)
+    z *= _U64(_M1)
+    z ^= z >> _U64(27)
+    z *= _U64(_M2)
+    z ^= z >> _U64(31)
+    return z
+
+
+_POSITIONS = np.zeros(0, _U64)
+
+
+def _position_tags(n: int) -> np.ndarray:
+    """``mix64((j + 1) * GOLDEN)`` for ``j < n`` (cached, grown by doubling)."""
+    global _POSITIONS
+    if len(_POSITIONS) < n:
+        m = max(n, 2 * len(_POSITIONS), 64)
+        with np.errstate(over="ignore"):
+            tags = np.arange(1, m + 1, dtype=_U64) * _U64(_GOLDEN)
+        _POSITIONS = _mix64_array(tags)
+    return _POSITIONS[:n]
+
+
+def hash_indices_reference(indices: Sequence[int]) -> int:
+    """The definition of [hash_indices][loaders._fastkeys.hash_indices], one index at a time.
+
+    ``mix64(sum_j mix64(index_j ^ mix64((j + 1) * GOLDEN)) + n * GOLDEN)`` modulo ``2**64``:
+    order matters, and so does the length.
+
+    Example:
+        >>> hash_indices_reference([1, 2]) != hash_indices_reference([2, 1])
+        True
+    """
+    total = 0
+    for j, i in enumerate(indices):
+        total += mix64(int(i) ^ mix64((j + 1) * _GOLDEN))
+    return mix64(total + len(indices) * _GOLDEN)
+
+
+def hash_indices(indices: Sequence[int]) -> int:
+    """A 64-bit hash of an ordered list of non-negative indices below ``2**64`` (vectorised).
+
+    Equal to [hash_indices_reference][loaders._fastkeys.hash_indices_reference].
+
+    Raises:
+        ValueError: an index is negative or does not fit 64 bits.
+
+    Example:
+        >>> hash_indices([3, 9, 4]) == hash_indices_reference([3, 9, 4])
+        True
+    """
+    n = len(indices)
+    if n <= 4:
+        for i in indices:
+            if not 0 <= i <= MASK64:
+                raise ValueError(f"indices must be in [0, 2**64), got {i!r}")
+        return hash_indices_reference(indices)
+    try:
+        idx = np.array(indices, dtype=_U64)
+    except OverflowError:
+        bad = next(i for i in indices if not 0 <= int(i) <= MASK64)
+        raise ValueError(f"indices must be in [0, 2**64), got {bad!r}") from None
+    if idx.ndim != 1:
+        raise ValueError(f"indices must be a flat sequence of ints, got shape {idx.shape}")
+    idx ^= _position_tags(n)
+    total = int(_mix64_array(idx).sum(dtype=_U64))
+    return mix64(total + n * _GOLDEN)
+
+
+class _Key(ISpawnableSeedSequence):
+    """Hands `Philox` its key as is (no hashing); spawns through a `SeedSequence` of all the words."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: tuple[int, ...]) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        if n_words != 2 or np.dtype(dtype) != np.uint64:
+            raise ValueError(f"_Key serves Philox's key (2 uint64 words), not {n_words} words of {dtype}")
+        return np.array(self.words[:2], _U64)
+
+    def spawn(self, n_children: int) -> list[np.random.SeedSequence]:  # type: ignore[override]  # plain children
+        return np.random.SeedSequence(list(self.words)).spawn(n_children)
+
+    def __reduce__(self):
+        return (_Key, (self.words,))
+
+    def __repr__(self) -> str:
+        return f"_Key({self.words!r})"
+
+
+def fresh_generator(key0: int, key1: int, c1: int, c2: int, c3: int) -> np.random.Generator:
+    """A new Philox generator with key ``[key0, key1]`` at counter ``[0, c1, c2, c3]`` (all words < ``2**64``).
+
+    Example:
+        >>> a, b = fresh_generator(0, 0, 0, 5, 1), fresh_generator(0, 0, 0, 5, 1)
+        >>> float(a.random()) == float(b.random())
+        True
+    """
+    return np.random.Generator(
+        np.random.Philox(cast(Any, _Key((key0, key1, c1, c2, c3))), counter=np.array([0, c1, c2, c3], _U64))
+    )
+
+
+class Rekeyer:
+    """One Philox generator re-keyed on demand: ``rekey(k0, k1, c2, c3)`` equals ``fresh_generator(k0, k1, 0, c2, c3)``.
+
+    Setting the key and counter costs about a microsecond, against a few for a new generator. The
+    object ``rekey`` returns is the same every time: valid until the next ``rekey``.
+
+    Example:
+        >>> r = Rekeyer()
+        >>> float(r.rekey(1, 0, 5, 2).random()) == float(fresh_generator(1, 0, 0, 5, 2).random())
+        True
+    """
+
+    def __init__(self) -> None:
+        self._counter = np.zeros(4, _U64)
+        self._key = np.zeros(2, _U64)
+        self._state = {
+            "bit_generator": "Philox",
+            "state": {"counter": self._counter, "key": self._key},
+            "buffer": np.zeros(4, _U64),
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        self._bg = np.random.Philox(cast(Any, _Key((0, 0))))  # its state is overwritten by rekey()
+        self.generator = np.random.Generator(self._bg)
+
+    def rekey(self, key0: int, key1: int, c2: int, c3: int) -> np.random.Generator:
+        """Rewind the shared generator to the start of the stream ``key=[key0, key1]``, ``counter=[0, 0, c2, c3]``."""
+        self._key[0], self._key[1] = key0, key1
+        self._counter[2], self._counter[3] = c2, c3
+        self._bg.state = cast(Any, self._state)  # the setter copies the arrays into the C state
+        return self.generator
+
+    def __reduce__(self):
+        return (Rekeyer, ())
+
+    def __repr__(self) -> str:
+        return "Rekeyer()"
 
 
 class BatchGenerators:
-    """Per-sample generators for one batch, equal to ``sample_rng(seed, epoch, indices[j])``.
+    """Per-sample generators for one batch: ``get(j)`` equals ``fresh_generator(seed, stream, 0, indices[j], epoch)``.
 
-    ``get(j)`` re-keys one shared Philox generator (about 3 microseconds) and returns it, so
-    only one sample's generator is live at a time. Falls back to ``sample_rng`` per sample when
-    the batch cannot be vectorised.
+    One [Rekeyer][loaders._fastkeys.Rekeyer] serves every sample, so only one sample's generator is
+    live at a time: the object ``get`` returns is valid until the next ``get``.
+
+    Args:
+        seed: the dataset seed (folded to 64 bits when larger).
+        epoch: the epoch, in ``[0, 2**64)``.
+        indices: the dataset indices of the samples, each in ``[0, 2**64)``.
+        stream: the stream tag (``0``: the per-sample stream ``loaders.keys.SAMPLE_STREAM``).
+
+    Example:
+        >>> gens = BatchGenerators(seed=0, epoch=2, indices=[4, 5])
+        >>> first = float(gens.get(0).random())
+        >>> float(gens.get(1).random()) != first, float(gens.get(0).random()) == first
+        (True, True)
     """
 
-    _ZERO = np.zeros(4, np.uint64)
-
-    def __init__(self, seed: int, epoch: int, indices: Sequence[int]) -> None:
-        self.seed, self.epoch, self.indices = seed, epoch, indices
-        keys = philox_keys(seed, epoch, indices) if fast_keys_ok() else None
-        self._keys = None if keys is None else list(keys)
-        if keys is not None:
-            self._bg = np.random.Philox(0)  # its state is overwritten by get()
-            self._gen = np.random.Generator(self._bg)
-            z = self._ZERO  # the setter copies the arrays into the C state, so sharing them is safe
-            self._inner = {"counter": z, "key": keys[0]}
-            self._state = {"bit_generator": "Philox", "state": self._inner, "buffer": z, "buffer_pos": 4,
-                           "has_uint32": 0, "uinteger": 0}
+    def __init__(self, seed: int, epoch: int, indices: Sequence[int], stream: int = 0) -> None:
+        self.seed, self.epoch, self.indices, self.stream = seed, epoch, indices, stream
+        for name, v in (("epoch", epoch), ("stream", stream)):
+            if not 0 <= v <= MASK64:
+                raise ValueError(f"{name} must be in [0, 2**64), got {v!r}")
+        self._seed = fold64(seed)
+        self._rekey = Rekeyer().rekey
 
     def get(self, j: int) -> np.random.Generator:
-        if self._keys is None:
-            return sample_rng(self.seed, self.epoch, self.indices[j])
-        self._inner["key"] = self._keys[j]
-        self._bg.state = self._state
-        return self._gen
+        """The generator of sample ``j`` (position in the batch), rewound to its start."""
+        i = self.indices[j]
+        if not 0 <= i <= MASK64:
+            raise ValueError(f"indices must be in [0, 2**64), got {i!r}")
+        return self._rekey(self._seed, self.stream, i, self.epoch)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchGenerators(seed={self.seed}, epoch={self.epoch}, indices={list(self.indices)!r}, "
+            f"stream={self.stream})"
+        )

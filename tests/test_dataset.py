@@ -409,37 +409,7 @@ def test_iterable_bad_args(kwargs, exc):
         AugmentedIterableDataset(x for x in range(3))
 
 
-# -- batched key derivation (loaders._fastkeys) -----------------------------------
-
-def test_batched_keys_equal_numpy_seedsequence():
-    from loaders._fastkeys import fast_keys_ok, philox_keys
-
-    assert fast_keys_ok()
-    rng = np.random.default_rng(0)
-    seeds = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 63 - 1] + [int(v) for v in rng.integers(0, 2 ** 63, 3)]
-    epochs = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 45]
-    idx = [0, 1, 2, 2 ** 32 - 1] + [int(v) for v in rng.integers(0, 2 ** 32, 4)]
-    for s in seeds:
-        for e in epochs:
-            got = philox_keys(s, e, idx)
-            want = np.stack([np.random.SeedSequence([s, e, i, 0]).generate_state(2, np.uint64) for i in idx])
-            assert np.array_equal(got, want), (s, e)
-    assert philox_keys(0, 0, [0, 2 ** 32]) is None and philox_keys(0, 0, []) is None
-
-
-@pytest.mark.parametrize("indices", [list(range(20)), [5, 2 ** 32 + 1, 7]], ids=["vectorised", "fallback"])
-def test_batch_generators_draw_exactly_like_sample_rng(indices):
-    from loaders._fastkeys import BatchGenerators
-
-    gens = BatchGenerators(9, 4, indices)
-    order = list(range(len(indices))) + [1, 0]  # re-keying an earlier sample restarts its stream
-    for j in order:
-        g, ref = gens.get(j), sample_rng(9, 4, indices[j])
-        assert g.random() == ref.random()
-        assert np.array_equal(g.integers(0, 1000, 5), ref.integers(0, 1000, 5))
-        assert np.array_equal(g.standard_normal(3), ref.standard_normal(3))
-        assert g.beta(0.4, 0.4) == ref.beta(0.4, 0.4)
-        assert np.array_equal(g.permutation(7), ref.permutation(7))
+# -- batched key derivation: tests/loaders/test_keys.py (loaders._fastkeys) -----------------------
 
 
 def test_long_batches_equal_per_sample_reference():

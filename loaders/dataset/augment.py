@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .._fastkeys import BatchGenerators
-from ..keys import sample_rng
+from ..keys import rekeyed_sample_rng
 from ..structure import check_key, get_field, replace_fields
 from ..transform import AugmentationError, Compose, Transform
 
@@ -254,7 +254,7 @@ class SampleAugmenter:
         if t is not None and k is not None and type(sample) is tuple and -len(sample) <= k < len(sample):
             x = sample[k]
             if rng is None:
-                rng = sample_rng(seed, epoch, index)
+                rng = rekeyed_sample_rng(seed, epoch, index)
             try:
                 y = t.apply(x, t.sample(rng, strength=knobs.get("strength", 1.0)))
             except Exception as e:
@@ -284,7 +284,7 @@ class SampleAugmenter:
         inputs = [(k, get_field(sample, k, index=index, owner=owner)) for k in keys]
         target = get_field(sample, self.target_key, index=index, owner=owner) if tt is not None else None
         if rng is None:
-            rng = sample_rng(seed, epoch, index)
+            rng = rekeyed_sample_rng(seed, epoch, index)
         strength = knobs.get("strength", 1.0)
         params = tparams = None
         out = sample
