@@ -32,6 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..layout import check_waveform_shape
+
 __all__ = [
     "NOISE_COLORS",
     "as_waveform",
@@ -71,6 +73,8 @@ def _to_tensor(x: Array, owner: str, name: str) -> tuple[torch.Tensor, bool]:
     if isinstance(x, torch.Tensor):
         return x, False
     if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{owner}: {name} has dtype {x.dtype}; audio must be a float32/float64 array")
         if not x.flags.writeable or not x.flags.c_contiguous or not x.dtype.isnative:
             x = np.array(x, dtype=x.dtype.newbyteorder("="), order="C")
         return torch.from_numpy(x), True
@@ -80,14 +84,35 @@ def _to_tensor(x: Array, owner: str, name: str) -> tuple[torch.Tensor, bool]:
 def as_waveform(
     x: Array, owner: str = "audio", name: str = "waveform", min_length: int = 1
 ) -> tuple[torch.Tensor, bool]:
-    """Validate a waveform and return ``(tensor, was_numpy)``.
+    """Validate a waveform and return `(tensor, was_numpy)`.
 
-    Accepts float32/float64 ``torch.Tensor`` or ``numpy.ndarray`` of shape
-    ``(time,)`` or ``(channels, time)``. Integer PCM is refused with a
-    ``TypeError`` that says how to convert (``x.float() / 32768`` for int16):
-    guessing the full-scale value would silently change loudness. NaN/inf,
-    empty clips, clips shorter than ``min_length`` and other ranks raise
-    ``ValueError``. A numpy input is viewed (not copied) as a tensor.
+    Accepts float32/float64 `torch.Tensor` or `numpy.ndarray` of shape
+    `(time,)` or `(channels, time)`. Integer PCM is refused with a
+    `TypeError` that says how to convert (`x.float() / 32768` for int16):
+    guessing the full-scale value would silently change loudness. A 2-D clip
+    with more channels than samples is refused as `(time, channels)` (the rule
+    of [loaders.layout][]: transpose it). NaN/inf, empty clips, clips shorter
+    than `min_length` and other ranks raise `ValueError`. A numpy input is
+    viewed (not copied) as a tensor; a negative-stride, read-only or
+    non-native-byte-order array is copied first.
+
+    Args:
+        x: the waveform.
+        owner: the transform or function, for messages.
+        name: what the waveform is called, for messages.
+        min_length: the fewest samples allowed.
+
+    Returns:
+        `(tensor, was_numpy)`.
+
+    Raises:
+        TypeError: not a tensor/array, or not float32/float64.
+        ValueError: wrong rank, `(time, channels)` layout, empty, too short, or not finite.
+
+    Example:
+        >>> t, was_numpy = as_waveform(np.zeros((2, 100), np.float32))
+        >>> tuple(t.shape), was_numpy
+        ((2, 100), True)
     """
     kind = getattr(getattr(x, "dtype", None), "kind", None)
     if isinstance(x, np.ndarray) and kind in ("i", "u"):
@@ -111,6 +136,7 @@ def as_waveform(
         )
     if t.shape[-1] == 0 or t.numel() == 0:
         raise ValueError(f"{owner}: {name} is empty (shape {tuple(t.shape)})")
+    check_waveform_shape(tuple(t.shape), owner, name)
     if t.shape[-1] < min_length:
         raise ValueError(
             f"{owner}: {name} has {t.shape[-1]} samples, fewer than the {min_length} this transform "
@@ -230,12 +256,41 @@ def add_noise(x: torch.Tensor, noise: torch.Tensor, snr_db: float, per_channel: 
         )
     target = ps / (10.0 ** (float(snr_db) / 10.0))
     k = torch.where(ps > 0, torch.sqrt(target / torch.where(pn > 0, pn, torch.ones_like(pn))), torch.zeros_like(ps))
-    return x + k.to(x.dtype) * noise
+    y = x + k.to(x.dtype) * noise
+    if not _all_finite(y):
+        raise ValueError(
+            f"add_noise: the result overflows {x.dtype} (signal peak {float(x.abs().max()):.3g}, noise scaled to "
+            f"{float(snr_db):g} dB SNR); normalise the clip (float audio lives in [-1, 1]) or use float64"
+        )
+    return y
 
 
 def gain(x: torch.Tensor, db: float) -> torch.Tensor:
-    """Scale by ``10 ** (db / 20)`` (no clipping: float audio may exceed [-1, 1])."""
-    return x * (10.0 ** (float(db) / 20.0))
+    """Scale by `10 ** (db / 20)` (no clipping: float audio may exceed [-1, 1]).
+
+    Args:
+        x: a finite float waveform.
+        db: the gain in dB.
+
+    Returns:
+        The scaled waveform, same dtype and device.
+
+    Raises:
+        ValueError: the result would overflow the dtype (it is never clipped or made inf silently).
+
+    Example:
+        >>> gain(torch.tensor([0.5, -0.25]), 6.0205999)
+        tensor([ 1.0000, -0.5000])
+    """
+    factor = 10.0 ** (float(db) / 20.0)
+    y = x * factor
+    if factor > 1.0 and not _all_finite(y):
+        raise ValueError(
+            f"gain: the result overflows {x.dtype}: peak {float(x.abs().max()):.3g} times {factor:.3g} "
+            f"({float(db):g} dB) exceeds {torch.finfo(x.dtype).max:.3g}; normalise the clip "
+            "(float audio lives in [-1, 1]) or lower the gain"
+        )
+    return y
 
 
 def time_shift(x: torch.Tensor, shift: int, rollover: bool = True) -> torch.Tensor:

@@ -443,7 +443,11 @@ class Gain(_AudioTransform):
 
     def _apply(self, x, params):
         t, was_numpy = self._wave(x)
-        return AF.restore_type(AF.gain(t, params["db"]), was_numpy)
+        try:
+            y = AF.gain(t, params["db"])
+        except ValueError as e:
+            raise ValueError(f"Gain: {str(e).removeprefix('gain: ')}") from None
+        return AF.restore_type(y, was_numpy)
 
 
 class _Mask(Transform):
