@@ -24,11 +24,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..keys import SHUFFLE_STREAM
-from .augment import SampleAugmenter, TransformOutputError
+from .augment import SampleAugmenter, TransformOutputError, read_knobs
 from .iterable import AugmentedIterableDataset
 from .mapstyle import AugmentedDataset
 from .sampler import KeyedBatchSampler, KeyedRandomSampler, KeyedSequentialSampler
-from .state import EpochClock, KeyedWrapper
+from .state import MAX_EPOCH, EpochClock, KeyedWrapper, check_state
 
 if TYPE_CHECKING:
     from .stateful import StatefulLoader
@@ -41,10 +41,13 @@ __all__ = [
     "KeyedRandomSampler",
     "KeyedSequentialSampler",
     "KeyedWrapper",
+    "MAX_EPOCH",
     "SHUFFLE_STREAM",
     "SampleAugmenter",
     "StatefulLoader",
     "TransformOutputError",
+    "check_state",
+    "read_knobs",
 ]
 
 # Pickles written before this package split name the per-sample core ``loaders.dataset._Augmenter``.
