@@ -164,3 +164,35 @@ def test_albumentations_in_dataloader_workers_matches_in_process():
     a, b = batches(0), batches(2)
     assert all(torch.equal(x, y) for x, y in zip(a, b, strict=False)) and len(a) == len(b) == 4
     assert a[0].shape == (4, 3, 12, 12) and a[0].dtype == torch.uint8
+
+
+def test_albumentations_refuses_chw_arrays_unless_declared():
+    x = np.arange(3 * 32 * 32, dtype=np.float32).reshape(3, 32, 32)
+    with pytest.raises(ValueError, match=r"Albumentations: an array of shape \(3, 32, 32\) looks like CHW"):
+        Albumentations(A.HorizontalFlip(p=1.0))(x, rng=0)
+    # declared CHW: flipped along W (reference: numpy indexing), returned CHW, input untouched
+    before = x.copy()
+    out = Albumentations(A.HorizontalFlip(p=1.0), layout="CHW")(x, rng=0)
+    np.testing.assert_array_equal(out, x[:, :, ::-1])
+    np.testing.assert_array_equal(x, before)
+    t = Albumentations(A.HorizontalFlip(p=1.0), layout="CHW", to_tensor=True)(x, rng=0)
+    assert torch.equal(t, torch.from_numpy(x[:, :, ::-1].copy()))
+    d = Albumentations(A.VerticalFlip(p=1.0), layout="CHW")({"image": x, "mask": np.eye(32)}, rng=0)
+    np.testing.assert_array_equal(d["image"], x[:, ::-1])
+    np.testing.assert_array_equal(d["mask"], np.eye(32)[::-1])
+
+
+@pytest.mark.parametrize("shape", [(0, 0, 3), (0, 0), (4, 0, 3)])
+def test_albumentations_empty_image_raises_instead_of_none(shape):
+    with pytest.raises(ValueError, match="zero-size side"):
+        Albumentations(A.HorizontalFlip(p=1.0))(np.zeros(shape, np.uint8), rng=0)
+
+
+def test_albumentations_object_array_raises():
+    with pytest.raises(TypeError, match="dtype object"):
+        Albumentations(A.HorizontalFlip(p=1.0))(np.zeros((4, 4, 3), object), rng=0)
+
+
+def test_albumentations_bad_layout_argument():
+    with pytest.raises(ValueError, match="layout must be None"):
+        Albumentations(A.HorizontalFlip(), layout="NCHW")
