@@ -6,10 +6,7 @@ A transform draws its parameters from a generator it is given
 that can be logged and replayed. No transform touches a global RNG.
 
 Subclasses implement ``_sample(rng, strength) -> dict`` and ``_apply(x, params)``
-and call ``super().__init__(p=p)``. Every concrete subclass is picked up by the
-check harness in ``tests/test_harness.py`` and must provide the classmethods
-``_harness_examples()`` (a list of ``(transform, input)`` pairs) and
-``_harness_bad_args()`` (a list of kwargs dicts that must raise).
+and call ``super().__init__(p=p)``.
 
 Adaptive strength: ``sample(rng, strength=s)`` with ``s`` in [0, 1]. By default
 (``strength_mode = "p"``) strength scales the probability of applying:
@@ -35,18 +32,32 @@ Example:
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .validation import check_callable, check_choice, check_number, check_probability
 from .keys import as_generator
+from .validation import check_callable, check_number, check_probability
 
 __all__ = ["Transform", "Compose", "OneOf", "RandomApply", "Lambda", "AugmentationError"]
 
 
 class AugmentationError(RuntimeError):
-    """A transform failed on a sample; the message names the sample and transform."""
+    """A transform (or the wrapped dataset) failed on a sample.
+
+    The message names the sample's dataset index, the epoch and the transform; the
+    original exception is chained as ``__cause__``.
+
+    Example:
+        >>> from loaders import AugmentedDataset
+        >>> ds = AugmentedDataset([("a", 0)], Lambda(abs), seed=0)
+        >>> try:
+        ...     ds[0]
+        ... except AugmentationError as e:
+        ...     type(e.__cause__).__name__
+        'TypeError'
+    """
 
 
 def _check_strength(strength: Any) -> float:
@@ -54,7 +65,31 @@ def _check_strength(strength: Any) -> float:
 
 
 class Transform:
-    """Base class: validate in ``__init__``, draw in ``_sample``, compute in ``_apply``."""
+    """Base class of every transform: validate in ``__init__``, draw in ``_sample``, compute in ``_apply``.
+
+    Calling a transform, ``t(x, rng)``, is ``t.apply(x, t.sample(rng))``. ``sample`` decides
+    whether to apply (probability `effective_p`) and draws the parameters as plain data;
+    ``apply`` is deterministic and never mutates ``x``.
+
+    Args:
+        p: probability of applying, in [0, 1].
+
+    Attributes:
+        strength_mode: how adaptive strength acts: ``"p"`` (scale the probability, the
+            default), ``"magnitude"``, ``"both"`` or ``"none"``.
+
+    Example:
+        >>> import numpy as np
+        >>> class Shift(Transform):
+        ...     def _sample(self, rng, strength):
+        ...         return {"by": int(rng.integers(1, 4))}
+        ...     def _apply(self, x, params):
+        ...         return x + params["by"]
+        >>> t = Shift(p=1.0)
+        >>> params = t.sample(np.random.default_rng(0))
+        >>> t.apply(10, params) == t(10, rng=np.random.default_rng(0))
+        True
+    """
 
     #: How adaptive strength acts: "p" (scale the probability), "magnitude", "both" or "none".
     strength_mode: str = "p"
@@ -63,37 +98,60 @@ class Transform:
         self.p = check_probability("p", p, owner=type(self).__name__)
 
     # -- to override -------------------------------------------------------
-    def _sample(self, rng: np.random.Generator, strength: float) -> Dict[str, Any]:
+    def _sample(self, rng: np.random.Generator, strength: float) -> dict[str, Any]:
         return {}
 
-    def _apply(self, x: Any, params: Dict[str, Any]) -> Any:  # pragma: no cover - abstract
+    def _apply(self, x: Any, params: dict[str, Any]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement _apply(x, params)")
 
     # -- public API ----------------------------------------------------------
     def effective_p(self, strength: float = 1.0) -> float:
-        """Probability of applying at this strength."""
+        """Probability of applying at this strength (``p * strength`` when ``strength_mode`` scales ``p``)."""
         if self.strength_mode in ("p", "both"):
             return self.p * strength
         return self.p
 
-    def sample(self, rng: np.random.Generator, strength: float = 1.0) -> Dict[str, Any]:
-        """Draw the parameters for one application (plain, loggable data)."""
+    def sample(self, rng: np.random.Generator, strength: float = 1.0) -> dict[str, Any]:
+        """Draw the parameters for one application (plain, loggable data).
+
+        Args:
+            rng: the sample's generator (a ``numpy.random.Generator``).
+            strength: the adaptive strength in [0, 1].
+
+        Returns:
+            ``{"apply": bool, ...}`` with the transform's own parameters when applied.
+
+        Raises:
+            TypeError: ``rng`` is not a ``numpy.random.Generator``.
+            ValueError: ``strength`` outside [0, 1].
+        """
         strength = _check_strength(strength)
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
+            )
         apply = bool(rng.random() < self.effective_p(strength))
-        params: Dict[str, Any] = {"apply": apply}
+        params: dict[str, Any] = {"apply": apply}
         if apply:
             params.update(self._sample(rng, strength))
         return params
 
-    def apply(self, x: Any, params: Dict[str, Any]) -> Any:
-        """Apply drawn ``params`` to ``x`` deterministically. Never mutates ``x``."""
+    def apply(self, x: Any, params: dict[str, Any]) -> Any:
+        """Apply drawn ``params`` to ``x`` deterministically. Never mutates ``x``.
+
+        Args:
+            x: the input.
+            params: what `sample` returned.
+
+        Returns:
+            The transformed input (``x`` itself when ``params["apply"]`` is false).
+        """
         if not params.get("apply", True):
             return x
         return self._apply(x, params)
 
     def __call__(self, x: Any, rng: Any = None, *, strength: float = 1.0) -> Any:
+        """Sample and apply: ``rng`` is None (fresh entropy), an int seed or a ``numpy.random.Generator``."""
         return self.apply(x, self.sample(as_generator(rng), strength))
 
     def __repr__(self) -> str:
@@ -111,6 +169,13 @@ class Lambda(Transform):
 
     Args:
         fn: the function; must be picklable (a module-level function) for workers.
+
+    Raises:
+        TypeError: ``fn`` is not callable.
+
+    Example:
+        >>> Lambda(abs)(-3, rng=0)
+        3
     """
 
     strength_mode = "none"
@@ -122,16 +187,8 @@ class Lambda(Transform):
     def _apply(self, x, params):
         return self.fn(x)
 
-    @classmethod
-    def _harness_examples(cls):
-        return [(cls(np.negative), np.arange(6, dtype=np.float32).reshape(2, 3))]
 
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"fn": 3}]
-
-
-def _as_transforms(transforms: Any, owner: str) -> List[Transform]:
+def _as_transforms(transforms: Any, owner: str) -> list[Transform]:
     if isinstance(transforms, (Transform, str, bytes)) or not isinstance(transforms, Sequence):
         raise TypeError(f"{owner}: transforms must be a list of Transform, got {transforms!r}")
     out = []
@@ -151,50 +208,52 @@ def _as_transforms(transforms: Any, owner: str) -> List[Transform]:
 class Compose(Transform):
     """Apply transforms in order (as a whole with probability ``p``).
 
+    Each child draws from the same generator, in order; adaptive strength is passed on to
+    the children (the container's own ``p`` is not scaled).
+
     Args:
-        transforms: list of :class:`Transform`.
+        transforms: list of [Transform][loaders.Transform].
         p: probability that the whole sequence is applied.
+
+    Raises:
+        TypeError: not a list of transforms (plain callables must be wrapped in `Lambda`).
+
+    Example:
+        >>> Compose([Lambda(abs), Lambda(str)])(-2, rng=0)
+        '2'
     """
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
         super().__init__(p=p)
         self.transforms = _as_transforms(transforms, type(self).__name__)
 
-    # Children scale by strength themselves; the container's own p does not.
     def effective_p(self, strength: float = 1.0) -> float:
+        """The container's own ``p``: children scale by strength themselves."""
         return self.p
 
     def _sample(self, rng, strength):
         return {"children": [t.sample(rng, strength) for t in self.transforms]}
 
     def _apply(self, x, params):
-        for t, child in zip(self.transforms, params["children"]):
+        for t, child in zip(self.transforms, params["children"], strict=True):
             x = t.apply(x, child)
         return x
 
-    @classmethod
-    def _harness_examples(cls):
-        x = np.arange(6, dtype=np.float32).reshape(2, 3)
-        return [(cls([Lambda(np.negative), Lambda(np.flipud)]), x)]
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"transforms": 3}, {"transforms": [print]}, {"transforms": [], "p": 2.0}]
-
 
 class RandomApply(Compose):
-    """Apply the list of transforms as a whole with probability ``p`` (default 0.5)."""
+    """Apply the list of transforms as a whole with probability ``p`` (default 0.5).
+
+    Args:
+        transforms: list of [Transform][loaders.Transform].
+        p: probability that the whole sequence is applied.
+
+    Example:
+        >>> RandomApply([Lambda(abs)], p=1.0)(-2, rng=0)
+        2
+    """
 
     def __init__(self, transforms: Sequence[Transform], p: float = 0.5) -> None:
         super().__init__(transforms, p=p)
-
-    @classmethod
-    def _harness_examples(cls):
-        return [(cls([Lambda(np.negative)], p=0.5), np.arange(4, dtype=np.float64))]
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"transforms": [Lambda(abs)], "p": -0.1}, {"transforms": Lambda(abs)}]
 
 
 class OneOf(Transform):
@@ -204,10 +263,16 @@ class OneOf(Transform):
         transforms: candidate transforms.
         weights: non-negative weights (normalised), one per transform.
         p: probability of applying any.
+
+    Raises:
+        ValueError: no transforms, or weights of the wrong length, negative or all zero.
+
+    Example:
+        >>> OneOf([Lambda(abs), Lambda(str)], weights=[1, 0])(-2, rng=0)
+        2
     """
 
-    def __init__(self, transforms: Sequence[Transform], weights: Optional[Sequence[float]] = None,
-                 p: float = 1.0) -> None:
+    def __init__(self, transforms: Sequence[Transform], weights: Sequence[float] | None = None, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.transforms = _as_transforms(transforms, "OneOf")
         if not self.transforms:
@@ -217,7 +282,9 @@ class OneOf(Transform):
             self._w = np.full(len(self.transforms), 1.0 / len(self.transforms))
         else:
             if len(weights) != len(self.transforms):
-                raise ValueError(f"OneOf: weights must have one entry per transform ({len(self.transforms)}), got {len(weights)}")
+                raise ValueError(
+                    f"OneOf: weights must have one entry per transform ({len(self.transforms)}), got {len(weights)}"
+                )
             w = [check_number(f"weights[{i}]", v, low=0.0, owner="OneOf") for i, v in enumerate(weights)]
             if sum(w) <= 0:
                 raise ValueError(f"OneOf: weights must not all be zero, got {list(weights)!r}")
@@ -225,6 +292,7 @@ class OneOf(Transform):
             self._w = np.asarray(w) / sum(w)
 
     def effective_p(self, strength: float = 1.0) -> float:
+        """The container's own ``p``: the chosen child scales by strength itself."""
         return self.p
 
     def _sample(self, rng, strength):
@@ -233,13 +301,3 @@ class OneOf(Transform):
 
     def _apply(self, x, params):
         return self.transforms[params["choice"]].apply(x, params["child"])
-
-    @classmethod
-    def _harness_examples(cls):
-        x = np.arange(6, dtype=np.float32).reshape(2, 3)
-        return [(cls([Lambda(np.negative), Lambda(np.flipud)], weights=[1, 3]), x)]
-
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"transforms": []}, {"transforms": [Lambda(abs)], "weights": [1, 2]},
-                {"transforms": [Lambda(abs)], "weights": [-1]}]

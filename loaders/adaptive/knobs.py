@@ -9,14 +9,13 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, Dict, Iterator, Sequence
-
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from ..keys import SharedValue
 from ..validation import check_number
 
-__all__ = ['AdaptiveKnobs', 'AdaptiveStrength', 'check_state_keys', 'clip_strength']
+__all__ = ["AdaptiveKnobs", "AdaptiveStrength", "check_state_keys", "clip_strength"]
 
 
 def clip_strength(value: float, low: float = 0.0, high: float = 1.0) -> float:
@@ -45,13 +44,8 @@ def check_state_keys(state: Any, keys: Sequence[str], owner: str) -> None:
     extra = [k for k in state if k not in keys]
     if missing or extra:
         raise ValueError(
-            f"{owner}.load_state_dict: state keys must be {sorted(keys)}, "
-            f"missing {missing}, unexpected {extra}"
+            f"{owner}.load_state_dict: state keys must be {sorted(keys)}, missing {missing}, unexpected {extra}"
         )
-
-
-
-
 
 
 class AdaptiveStrength:
@@ -104,11 +98,11 @@ class AdaptiveStrength:
     def value(self, value: float) -> None:
         self.set(value)
 
-    def as_knobs(self) -> Dict[str, "AdaptiveStrength"]:
+    def as_knobs(self) -> dict[str, AdaptiveStrength]:
         """``{name: self}``, ready for ``AugmentedDataset(..., knobs=...)``."""
         return {self.name: self}
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         return {"value": self.get()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -143,7 +137,7 @@ class AdaptiveKnobs(Mapping):
     def __init__(self, scales: Mapping[str, float], initial: float = 0.0) -> None:
         if not isinstance(scales, Mapping) or not scales:
             raise TypeError(f"AdaptiveKnobs: scales must be a non-empty dict name -> scale, got {scales!r}")
-        self.scales: Dict[str, float] = {}
+        self.scales: dict[str, float] = {}
         for name, scale in scales.items():
             if not isinstance(name, str) or not name:
                 raise TypeError(f"AdaptiveKnobs: knob names must be non-empty str, got {name!r}")
@@ -177,7 +171,7 @@ class AdaptiveKnobs(Mapping):
     def __len__(self) -> int:
         return len(self._knobs)
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         return {"value": self._master}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:

@@ -8,13 +8,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence
-
+from collections.abc import Sequence
 
 from ..transform import Transform
 from ..validation import check_number
 
-__all__ = ['StrengthRange', 'describe_strength']
+__all__ = ["StrengthRange", "describe_strength"]
 
 
 class StrengthRange(Transform):
@@ -89,8 +88,9 @@ def describe_strength(transform: Transform, strengths: Sequence[float] = (0.0, 0
     rows = []
 
     def walk(t, label, depth, strs):
-        rows.append(("  " * depth + label + type(t).__name__, t.strength_mode,
-                     [f"{t.effective_p(s):.3g}" for s in strs]))
+        rows.append(
+            ("  " * depth + label + type(t).__name__, t.strength_mode, [f"{t.effective_p(s):.3g}" for s in strs])
+        )
         if isinstance(t, StrengthRange):
             strs = [t.child_strength(s) for s in strs]
         for lab, child in _children(t):

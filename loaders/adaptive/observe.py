@@ -8,14 +8,15 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 
 from ..keys import KeyedBatch
 from ..validation import check_callable, check_int
 
-__all__ = ['KnobRecorder', 'WithKnobs']
+__all__ = ["KnobRecorder", "WithKnobs"]
 
 
 class WithKnobs:
@@ -41,7 +42,7 @@ class WithKnobs:
         ([1, 2], {'strength': 0.5})
     """
 
-    def __init__(self, collate_fn: Optional[Callable[[Any], Any]] = None) -> None:
+    def __init__(self, collate_fn: Callable[[Any], Any] | None = None) -> None:
         self.collate_fn = check_callable("collate_fn", collate_fn, owner="WithKnobs", allow_none=True)
 
     def __call__(self, batch: Any) -> Any:
@@ -79,12 +80,12 @@ class KnobRecorder:
         ([[0, 1]], [{'epoch': 3, 'batch': 0, 'knobs': {'strength': 0.2}}])
     """
 
-    def __init__(self, batch_sampler: Any, maxlen: Optional[int] = None) -> None:
+    def __init__(self, batch_sampler: Any, maxlen: int | None = None) -> None:
         if not hasattr(batch_sampler, "__iter__"):
             raise TypeError(f"KnobRecorder: batch_sampler must be iterable, got {type(batch_sampler).__name__}")
         self.batch_sampler = batch_sampler
         self.maxlen = None if maxlen is None else check_int("maxlen", maxlen, low=1, owner="KnobRecorder")
-        self.history: List[Dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
 
     def __iter__(self) -> Iterator[KeyedBatch]:
         for i, batch in enumerate(self.batch_sampler):
@@ -101,7 +102,7 @@ class KnobRecorder:
     def __len__(self) -> int:
         return len(self.batch_sampler)
 
-    def values(self, name: str = "strength", epoch: Optional[int] = None) -> List[float]:
+    def values(self, name: str = "strength", epoch: int | None = None) -> list[float]:
         """The recorded values of one knob (optionally of one epoch), in batch order."""
         return [r["knobs"][name] for r in self.history if epoch is None or r["epoch"] == epoch]
 

@@ -10,8 +10,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, Dict, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,12 +19,11 @@ import torch
 from ..validation import check_choice, check_int, check_number
 from .knobs import check_state_keys, clip_strength
 
-__all__ = ['MissingSignalError', 'OverfitPolicy', 'PlateauPolicy', 'ScheduleByEpoch', 'ScheduleByStep']
+__all__ = ["MissingSignalError", "OverfitPolicy", "PlateauPolicy", "ScheduleByEpoch", "ScheduleByStep"]
 
 
 class MissingSignalError(ValueError):
     """A policy was stepped without a signal it needs (the message names it)."""
-
 
 
 def _check_target(strength: Any, owner: str) -> Any:
@@ -34,10 +33,6 @@ def _check_target(strength: Any, owner: str) -> Any:
             f"and .value), got {strength!r} ({type(strength).__name__})"
         )
     return strength
-
-
-
-
 
 
 class _Policy:
@@ -67,7 +62,7 @@ class _Policy:
         self.strength.set(self.value)
         return self.value
 
-    def _require(self, needed: Dict[str, Any], extra: Dict[str, Any]) -> None:
+    def _require(self, needed: dict[str, Any], extra: dict[str, Any]) -> None:
         owner = f"{type(self).__name__}.step"
         unused = sorted(k for k, v in extra.items() if v is not None)
         if unused:
@@ -79,7 +74,7 @@ class _Policy:
                 f"{owner}: missing signal(s) {missing}; this policy needs {sorted(needed)} (got {given})"
             )
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """Plain data; ``load_state_dict`` on a fresh policy continues exactly."""
         state = {"value": self.value, "num_steps": self.num_steps}
         state.update({k: getattr(self, "_" + k) for k in self._state_keys})
@@ -96,7 +91,7 @@ class _Policy:
         self.strength.set(value)
 
 
-def _finite(name: str, value: Any, owner: str, low: Optional[float] = None, high: Optional[float] = None) -> float:
+def _finite(name: str, value: Any, owner: str, low: float | None = None, high: float | None = None) -> float:
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
             raise ValueError(f"{owner}: {name} must be a scalar, got a tensor of shape {tuple(value.shape)}")
@@ -164,27 +159,37 @@ class OverfitPolicy(_Policy):
     }
     _state_keys = ("acc_sum", "acc_count", "acc_samples", "acc_calls", "last_signal")
 
-    def __init__(self, strength: Any, *, signal: str, target: float, ada_kimg: float, interval: int = 1,
-                 min_strength: float = 0.0, max_strength: float = 1.0) -> None:
+    def __init__(
+        self,
+        strength: Any,
+        *,
+        signal: str,
+        target: float,
+        ada_kimg: float,
+        interval: int = 1,
+        min_strength: float = 0.0,
+        max_strength: float = 1.0,
+    ) -> None:
         super().__init__(strength, min_strength=min_strength, max_strength=max_strength)
         self.signal = check_choice("signal", signal, list(self._SIGNALS), owner="OverfitPolicy")
         self.target = check_number("target", target, owner="OverfitPolicy")
         self.ada_kimg = check_number("ada_kimg", ada_kimg, low=0.0, low_inclusive=False, owner="OverfitPolicy")
         self.interval = check_int("interval", interval, low=1, owner="OverfitPolicy")
-        self._acc_sum = 0.0       # sum of signal values (weighted) since the last adjustment
-        self._acc_count = 0.0     # their weight
-        self._acc_samples = 0     # training samples seen since the last adjustment
-        self._acc_calls = 0       # steps since the last adjustment
-        self._last_signal: Optional[float] = None
+        self._acc_sum = 0.0  # sum of signal values (weighted) since the last adjustment
+        self._acc_count = 0.0  # their weight
+        self._acc_samples = 0  # training samples seen since the last adjustment
+        self._acc_calls = 0  # steps since the last adjustment
+        self._last_signal: float | None = None
 
     @property
-    def last_signal(self) -> Optional[float]:
+    def last_signal(self) -> float | None:
         """The mean signal of the last adjustment (``None`` before the first)."""
         return self._last_signal
 
     @classmethod
-    def for_classifier(cls, strength: Any, *, target: float = 0.05, ada_kimg: float = 0.5,
-                       metric: str = "acc", **kwargs: Any) -> "OverfitPolicy":
+    def for_classifier(
+        cls, strength: Any, *, target: float = 0.05, ada_kimg: float = 0.5, metric: str = "acc", **kwargs: Any
+    ) -> OverfitPolicy:
         """Classifier preset: train/validation gap (``metric="acc"`` or ``"loss"``).
 
         The default ``target`` 0.05 holds a 5-point accuracy gap; step once per
@@ -194,12 +199,13 @@ class OverfitPolicy(_Policy):
         return cls(strength, signal=f"{metric}_gap", target=target, ada_kimg=ada_kimg, **kwargs)
 
     @classmethod
-    def for_gan(cls, strength: Any, *, target: float = 0.6, ada_kimg: float = 500.0, interval: int = 4,
-                **kwargs: Any) -> "OverfitPolicy":
+    def for_gan(
+        cls, strength: Any, *, target: float = 0.6, ada_kimg: float = 500.0, interval: int = 4, **kwargs: Any
+    ) -> OverfitPolicy:
         """StyleGAN2-ADA preset: ``E[sign(D(real))]``, target 0.6, 500 kimg, every 4 batches."""
         return cls(strength, signal="d_real_sign", target=target, ada_kimg=ada_kimg, interval=interval, **kwargs)
 
-    def _signal_value(self, s: Dict[str, Any]):
+    def _signal_value(self, s: dict[str, Any]):
         owner = "OverfitPolicy.step"
         if self.signal == "d_real_sign":
             d = s["d_real"]
@@ -218,19 +224,36 @@ class OverfitPolicy(_Policy):
             return float(signs.sum()), float(signs.numel()), n
         n = check_int("num_samples", s["num_samples"], low=1, owner=owner)
         if self.signal == "acc_gap":
-            v = (_finite("train_acc", s["train_acc"], owner, 0.0, 1.0)
-                 - _finite("val_acc", s["val_acc"], owner, 0.0, 1.0))
+            v = _finite("train_acc", s["train_acc"], owner, 0.0, 1.0) - _finite(
+                "val_acc", s["val_acc"], owner, 0.0, 1.0
+            )
         elif self.signal == "loss_gap":
             v = _finite("val_loss", s["val_loss"], owner) - _finite("train_loss", s["train_loss"], owner)
         else:
             v = _finite("signal", s["signal"], owner)
         return v, 1.0, n
 
-    def step(self, *, train_acc=None, val_acc=None, train_loss=None, val_loss=None, d_real=None, signal=None,
-             num_samples=None) -> float:
+    def step(
+        self,
+        *,
+        train_acc=None,
+        val_acc=None,
+        train_loss=None,
+        val_loss=None,
+        d_real=None,
+        signal=None,
+        num_samples=None,
+    ) -> float:
         """Feed one observation; adjust every ``interval`` calls. Returns the value."""
-        given = dict(train_acc=train_acc, val_acc=val_acc, train_loss=train_loss, val_loss=val_loss,
-                     d_real=d_real, signal=signal, num_samples=num_samples)
+        given = dict(
+            train_acc=train_acc,
+            val_acc=val_acc,
+            train_loss=train_loss,
+            val_loss=val_loss,
+            d_real=d_real,
+            signal=signal,
+            num_samples=num_samples,
+        )
         needed = {k: given[k] for k in self._SIGNALS[self.signal]}
         extra = {k: v for k, v in given.items() if k not in needed and k != "num_samples"}
         self._require(needed, extra)
@@ -249,17 +272,29 @@ class OverfitPolicy(_Policy):
         return self._write(self.value + adjust)
 
     def __repr__(self) -> str:
-        return (f"OverfitPolicy(signal={self.signal!r}, target={self.target!r}, ada_kimg={self.ada_kimg!r}, "
-                f"interval={self.interval!r}, value={self.value!r}, min_strength={self.min_strength!r}, "
-                f"max_strength={self.max_strength!r})")
+        return (
+            f"OverfitPolicy(signal={self.signal!r}, target={self.target!r}, ada_kimg={self.ada_kimg!r}, "
+            f"interval={self.interval!r}, value={self.value!r}, min_strength={self.min_strength!r}, "
+            f"max_strength={self.max_strength!r})"
+        )
 
 
 class _Schedule(_Policy):
     _unit = "epoch"
     _state_keys = ("last",)
 
-    def __init__(self, strength: Any, total: int, *, start: float = 0.0, end: float = 1.0, shape: str = "linear",
-                 ramp: Optional[int] = None, off_last: int = 0, off_value: float = 0.0) -> None:
+    def __init__(
+        self,
+        strength: Any,
+        total: int,
+        *,
+        start: float = 0.0,
+        end: float = 1.0,
+        shape: str = "linear",
+        ramp: int | None = None,
+        off_last: int = 0,
+        off_value: float = 0.0,
+    ) -> None:
         owner = type(self).__name__
         super().__init__(strength)
         self.total = check_int(self._total_name, total, low=1, owner=owner)
@@ -292,17 +327,20 @@ class _Schedule(_Policy):
 
     def _step(self, t: Any) -> float:
         if t is None:
-            raise MissingSignalError(f"{type(self).__name__}.step: missing signal {self._unit!r}; "
-                                     f"call step({self._unit}=...)")
+            raise MissingSignalError(
+                f"{type(self).__name__}.step: missing signal {self._unit!r}; call step({self._unit}=...)"
+            )
         v = self.value_at(t)
         self._last = int(t)
         self.num_steps += 1
         return self._write(v)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({self._total_name}={self.total}, start={self.start!r}, end={self.end!r}, "
-                f"shape={self.shape!r}, ramp={self.ramp!r}, off_last={self.off_last!r}, "
-                f"off_value={self.off_value!r}, value={self.value!r})")
+        return (
+            f"{type(self).__name__}({self._total_name}={self.total}, start={self.start!r}, end={self.end!r}, "
+            f"shape={self.shape!r}, ramp={self.ramp!r}, off_last={self.off_last!r}, "
+            f"off_value={self.off_value!r}, value={self.value!r})"
+        )
 
 
 class ScheduleByEpoch(_Schedule):
@@ -337,12 +375,23 @@ class ScheduleByEpoch(_Schedule):
     _unit = "epoch"
     _total_name = "epochs"
 
-    def __init__(self, strength: Any, epochs: int, *, start: float = 0.0, end: float = 1.0, shape: str = "linear",
-                 ramp: Optional[int] = None, off_last: int = 0, off_value: float = 0.0) -> None:
-        super().__init__(strength, epochs, start=start, end=end, shape=shape, ramp=ramp, off_last=off_last,
-                         off_value=off_value)
+    def __init__(
+        self,
+        strength: Any,
+        epochs: int,
+        *,
+        start: float = 0.0,
+        end: float = 1.0,
+        shape: str = "linear",
+        ramp: int | None = None,
+        off_last: int = 0,
+        off_value: float = 0.0,
+    ) -> None:
+        super().__init__(
+            strength, epochs, start=start, end=end, shape=shape, ramp=ramp, off_last=off_last, off_value=off_value
+        )
 
-    def step(self, *, epoch: Optional[int] = None) -> float:
+    def step(self, *, epoch: int | None = None) -> float:
         """Set the value for ``epoch``; returns it."""
         return self._step(epoch)
 
@@ -363,12 +412,23 @@ class ScheduleByStep(_Schedule):
     _unit = "iteration"
     _total_name = "steps"
 
-    def __init__(self, strength: Any, steps: int, *, start: float = 0.0, end: float = 1.0, shape: str = "linear",
-                 ramp: Optional[int] = None, off_last: int = 0, off_value: float = 0.0) -> None:
-        super().__init__(strength, steps, start=start, end=end, shape=shape, ramp=ramp, off_last=off_last,
-                         off_value=off_value)
+    def __init__(
+        self,
+        strength: Any,
+        steps: int,
+        *,
+        start: float = 0.0,
+        end: float = 1.0,
+        shape: str = "linear",
+        ramp: int | None = None,
+        off_last: int = 0,
+        off_value: float = 0.0,
+    ) -> None:
+        super().__init__(
+            strength, steps, start=start, end=end, shape=shape, ramp=ramp, off_last=off_last, off_value=off_value
+        )
 
-    def step(self, *, iteration: Optional[int] = None) -> float:
+    def step(self, *, iteration: int | None = None) -> float:
         """Set the value for ``iteration``; returns it."""
         return self._step(iteration)
 
@@ -400,9 +460,19 @@ class PlateauPolicy(_Policy):
 
     _state_keys = ("best", "num_bad", "cooldown_counter")
 
-    def __init__(self, strength: Any, *, mode: str = "max", patience: int = 3, step_size: float = 0.1,
-                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
-                 min_strength: float = 0.0, max_strength: float = 1.0) -> None:
+    def __init__(
+        self,
+        strength: Any,
+        *,
+        mode: str = "max",
+        patience: int = 3,
+        step_size: float = 0.1,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_strength: float = 0.0,
+        max_strength: float = 1.0,
+    ) -> None:
         super().__init__(strength, min_strength=min_strength, max_strength=max_strength)
         owner = "PlateauPolicy"
         self.mode = check_choice("mode", mode, ["max", "min"], owner=owner)
@@ -440,6 +510,8 @@ class PlateauPolicy(_Policy):
         return self.value
 
     def __repr__(self) -> str:
-        return (f"PlateauPolicy(mode={self.mode!r}, patience={self.patience!r}, step_size={self.step_size!r}, "
-                f"threshold={self.threshold!r}, threshold_mode={self.threshold_mode!r}, cooldown={self.cooldown!r}, "
-                f"value={self.value!r}, max_strength={self.max_strength!r})")
+        return (
+            f"PlateauPolicy(mode={self.mode!r}, patience={self.patience!r}, step_size={self.step_size!r}, "
+            f"threshold={self.threshold!r}, threshold_mode={self.threshold_mode!r}, cooldown={self.cooldown!r}, "
+            f"value={self.value!r}, max_strength={self.max_strength!r})"
+        )
