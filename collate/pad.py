@@ -15,7 +15,7 @@ batch (rounded up to ``pad_to_multiple_of``); every other field goes through
 tensor ``(B, T)`` with True on valid samples. Leading dimensions (e.g.
 channels) must agree across the batch, as must dtype and device.
 
-As ``base_collate=`` of :class:`collate.MixUp`/:class:`collate.CutMix`, the
+As ``base_collate=`` of [MixUp][collate.mix.MixUp]/[CutMix][collate.mix.CutMix], the
 mixed batch comes out of one ``collate_fn``; ``mix_pair_reduce`` tells the
 mixing collate to take the max of the two lengths and the or of the two masks
 for mixed samples (a mix is valid wherever either source is), and
@@ -35,23 +35,22 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.data import default_collate
 
+from loaders.structure import INPUT_KEYS, Key, check_same_fields, rebuild, resolve_key
 from loaders.validation import check_int, check_number
-from loaders.keys import KeyedBatch
 
 __all__ = ["PadCollate", "DICT_INPUT_KEYS"]
 
-#: Dict keys taken as the input when ``input_key`` is not given (exactly one must be present).
-DICT_INPUT_KEYS = ("input", "waveform", "audio", "input_values", "input_ids")
-
-Key = Union[None, int, str]
+#: The dict keys taken as the input when ``input_key`` is not given: the one list of the
+#: package, [INPUT_KEYS][loaders.structure.INPUT_KEYS] (this name is kept for old imports).
+DICT_INPUT_KEYS = INPUT_KEYS
 
 
 class PadCollate:
@@ -59,8 +58,9 @@ class PadCollate:
 
     Args:
         input_key: position (tuple samples, default 0) or key (dict samples; by
-            default the one of ``"input"``, ``"waveform"``, ``"audio"``,
-            ``"input_values"``, ``"input_ids"`` present) of the field to pad.
+            default the one of [INPUT_KEYS][loaders.structure.INPUT_KEYS] present:
+            ``"input"``, ``"waveform"``, ``"audio"``, ``"input_values"``, ``"input_ids"``,
+            ``"image"``, ...) of the field to pad.
         pad_value: fill value of the padding (must be representable in the
             input dtype: an integer for integer inputs).
         pad_to_multiple_of: round the padded length up to a multiple of this.
@@ -82,37 +82,52 @@ class PadCollate:
         (['label', 'lengths', 'mask', 'waveform'], (2, 4), [[True, True, False, False], [True, True, True, False]])
     """
 
-    def __init__(self, input_key: Key = None, pad_value: float = 0.0, pad_to_multiple_of: Optional[int] = None,
-                 return_lengths: bool = True, return_mask: bool = False, lengths_key: str = "lengths",
-                 mask_key: str = "mask", tuple_size: Optional[int] = 2) -> None:
+    def __init__(
+        self,
+        input_key: Key = None,
+        pad_value: float = 0.0,
+        pad_to_multiple_of: int | None = None,
+        return_lengths: bool = True,
+        return_mask: bool = False,
+        lengths_key: str = "lengths",
+        mask_key: str = "mask",
+        tuple_size: int | None = 2,
+    ) -> None:
         owner = "PadCollate"
         if input_key is not None and (isinstance(input_key, bool) or not isinstance(input_key, (int, str))):
             raise TypeError(f"{owner}: input_key must be an int position, a str key or None, got {input_key!r}")
         self.input_key = input_key
         self.pad_value = check_number("pad_value", pad_value, owner=owner)
-        self.pad_to_multiple_of = (None if pad_to_multiple_of is None
-                                   else check_int("pad_to_multiple_of", pad_to_multiple_of, low=1, owner=owner))
+        self.pad_to_multiple_of = (
+            None
+            if pad_to_multiple_of is None
+            else check_int("pad_to_multiple_of", pad_to_multiple_of, low=1, owner=owner)
+        )
         for name, v in (("return_lengths", return_lengths), ("return_mask", return_mask)):
             if not isinstance(v, bool):
                 raise TypeError(f"{owner}: {name} must be a bool, got {v!r}")
         self.return_lengths = return_lengths
         self.return_mask = return_mask
-        for name, v in (("lengths_key", lengths_key), ("mask_key", mask_key)):
-            if not isinstance(v, str) or not v:
-                raise TypeError(f"{owner}: {name} must be a non-empty str, got {v!r}")
+        for key_name, key_value in (("lengths_key", lengths_key), ("mask_key", mask_key)):
+            if not isinstance(key_value, str) or not key_value:
+                raise TypeError(f"{owner}: {key_name} must be a non-empty str, got {key_value!r}")
         if lengths_key == mask_key:
             raise ValueError(f"{owner}: lengths_key and mask_key must differ, both are {lengths_key!r}")
         self.lengths_key = lengths_key
         self.mask_key = mask_key
         self.tuple_size = None if tuple_size is None else check_int("tuple_size", tuple_size, low=1, owner=owner)
-        if isinstance(input_key, int) and self.tuple_size is not None and not -self.tuple_size <= input_key < self.tuple_size:
+        if (
+            isinstance(input_key, int)
+            and self.tuple_size is not None
+            and not -self.tuple_size <= input_key < self.tuple_size
+        ):
             raise ValueError(f"{owner}: input_key={input_key} is out of range for tuple_size={self.tuple_size}")
 
     # ------------------------------------------------------------------ contract with mixing collates
     @property
-    def mix_pair_reduce(self) -> Dict[Any, str]:
+    def mix_pair_reduce(self) -> dict[Any, str]:
         """How a mixing collate combines the added fields of mixed samples (lengths: max, mask: or)."""
-        out: Dict[Any, str] = {}
+        out: dict[Any, str] = {}
         pos = self.tuple_size
         if self.return_lengths:
             out[self.lengths_key] = "max"
@@ -126,55 +141,66 @@ class PadCollate:
         return out
 
     @property
-    def mix_lengths_key(self) -> Optional[tuple]:
-        """Where a mixing collate finds the valid lengths (the dict key, then the tuple position),
-        so that CutMix weights labels by valid content rather than padded length; ``None`` without
-        ``return_lengths``."""
+    def mix_lengths_key(self) -> tuple | None:
+        """Where a mixing collate finds the valid lengths (the dict key, then the tuple position).
+
+        So that CutMix weights labels by valid content rather than padded length; ``None`` without
+        ``return_lengths``.
+        """
         if not self.return_lengths:
             return None
         return (self.lengths_key,) if self.tuple_size is None else (self.lengths_key, self.tuple_size)
 
     def __repr__(self) -> str:
-        return (f"PadCollate(input_key={self.input_key!r}, pad_value={self.pad_value!r}, "
-                f"pad_to_multiple_of={self.pad_to_multiple_of!r}, return_lengths={self.return_lengths!r}, "
-                f"return_mask={self.return_mask!r}, lengths_key={self.lengths_key!r}, mask_key={self.mask_key!r}, "
-                f"tuple_size={self.tuple_size!r})")
+        return (
+            f"PadCollate(input_key={self.input_key!r}, pad_value={self.pad_value!r}, "
+            f"pad_to_multiple_of={self.pad_to_multiple_of!r}, return_lengths={self.return_lengths!r}, "
+            f"return_mask={self.return_mask!r}, lengths_key={self.lengths_key!r}, mask_key={self.mask_key!r}, "
+            f"tuple_size={self.tuple_size!r})"
+        )
 
     # ------------------------------------------------------------------ core
     def pad(self, items: Sequence[Any]) -> tuple:
         """Pad a list of tensors; returns ``(padded, lengths, mask)``."""
         owner = "PadCollate"
-        tensors: List[Tensor] = []
+        tensors: list[Tensor] = []
         for i, v in enumerate(items):
             if isinstance(v, np.ndarray):
                 if v.dtype.kind not in "biuf":
                     raise TypeError(f"{owner}: sample {i}: input array has unsupported dtype {v.dtype}")
                 v = torch.from_numpy(np.array(v, order="C"))  # a copy: the user array may be read-only
             elif not isinstance(v, Tensor):
-                raise TypeError(f"{owner}: sample {i}: the input must be a tensor or array to pad, "
-                                f"got {type(v).__name__}")
+                raise TypeError(
+                    f"{owner}: sample {i}: the input must be a tensor or array to pad, got {type(v).__name__}"
+                )
             if v.ndim == 0:
-                raise ValueError(f"{owner}: sample {i}: the input is a scalar; PadCollate pads the last axis of "
-                                 f"tensors with at least one dimension")
+                raise ValueError(
+                    f"{owner}: sample {i}: the input is a scalar; PadCollate pads the last axis of "
+                    f"tensors with at least one dimension"
+                )
             tensors.append(v)
         first = tensors[0]
         for i, v in enumerate(tensors):
             if v.shape[:-1] != first.shape[:-1]:
-                raise ValueError(f"{owner}: sample {i} has shape {tuple(v.shape)}, sample 0 has "
-                                 f"{tuple(first.shape)}; only the last axis may differ")
+                raise ValueError(
+                    f"{owner}: sample {i} has shape {tuple(v.shape)}, sample 0 has "
+                    f"{tuple(first.shape)}; only the last axis may differ"
+                )
             if v.dtype != first.dtype or v.device != first.device:
-                raise ValueError(f"{owner}: sample {i} is {v.dtype} on {v.device}, sample 0 is "
-                                 f"{first.dtype} on {first.device}; convert them to one dtype/device")
+                raise ValueError(
+                    f"{owner}: sample {i} is {v.dtype} on {v.device}, sample 0 is "
+                    f"{first.dtype} on {first.device}; convert them to one dtype/device"
+                )
         if not (first.is_floating_point() or first.is_complex()) and self.pad_value != int(self.pad_value):
-            raise ValueError(f"{owner}: pad_value={self.pad_value} is not an integer but the inputs are "
-                             f"{first.dtype}")
+            raise ValueError(f"{owner}: pad_value={self.pad_value} is not an integer but the inputs are {first.dtype}")
         lengths = torch.tensor([v.shape[-1] for v in tensors], dtype=torch.long)
         longest = int(lengths.max()) if len(tensors) else 0
         if self.pad_to_multiple_of:
             longest = math.ceil(longest / self.pad_to_multiple_of) * self.pad_to_multiple_of
         fill = self.pad_value if (first.is_floating_point() or first.is_complex()) else int(self.pad_value)
-        out = torch.full((len(tensors),) + tuple(first.shape[:-1]) + (longest,), fill, dtype=first.dtype,
-                         device=first.device)
+        out = torch.full(
+            (len(tensors),) + tuple(first.shape[:-1]) + (longest,), fill, dtype=first.dtype, device=first.device
+        )
         for i, v in enumerate(tensors):
             out[i, ..., : v.shape[-1]].copy_(v)
         mask = None
@@ -186,24 +212,22 @@ class PadCollate:
             lengths = lengths.to(first.device)
         return out, lengths, mask
 
-    def _dict_key(self, sample: Mapping) -> str:
-        if self.input_key is not None:
-            if self.input_key not in sample:
-                raise ValueError(f"PadCollate: input_key={self.input_key!r} is not a key of dict sample 0 "
-                                 f"(keys: {sorted(map(str, sample))})")
-            return self.input_key
-        found = [k for k in DICT_INPUT_KEYS if k in sample]
-        if len(found) != 1:
-            raise ValueError(f"PadCollate: cannot tell the input of dict sample 0 with keys {sorted(map(str, sample))}: "
-                             f"{'none' if not found else 'several'} of {list(DICT_INPUT_KEYS)} present; "
-                             "pass input_key= explicitly")
-        return found[0]
-
     def __call__(self, batch: Sequence[Any]) -> Any:
+        """Pad the input field of each sample and collate the rest.
+
+        Args:
+            batch: the list of samples a `DataLoader` hands its `collate_fn` (tensors,
+                tuples/lists or dicts).
+
+        Returns:
+            The batch with the structure of its samples plus the lengths/mask (see the
+            module docstring).
+        """
         owner = "PadCollate"
         if not isinstance(batch, Sequence) or isinstance(batch, (str, bytes)):
-            raise TypeError(f"{owner}: expected the list of samples a DataLoader hands collate_fn, "
-                            f"got {type(batch).__name__}")
+            raise TypeError(
+                f"{owner}: expected the list of samples a DataLoader hands collate_fn, got {type(batch).__name__}"
+            )
         if len(batch) == 0:
             raise ValueError(f"{owner}: got an empty batch (0 samples)")
         first = batch[0]
@@ -212,62 +236,39 @@ class PadCollate:
             extra = ([lengths] if self.return_lengths else []) + ([mask] if self.return_mask else [])
             return (padded, *extra) if extra else padded
         if isinstance(first, Mapping):
-            key = self._dict_key(first)
-            for i, s in enumerate(batch):
-                if not isinstance(s, Mapping) or s.keys() != first.keys():
-                    raise ValueError(f"{owner}: sample {i} does not have the keys of sample 0 "
-                                     f"{sorted(map(str, first))}")
-            for name in ((self.lengths_key,) if self.return_lengths else ()) + ((self.mask_key,) if self.return_mask else ()):
-                if name in first:
-                    raise ValueError(f"{owner}: samples already have a {name!r} field; choose another "
-                                     f"lengths_key/mask_key")
-            padded, lengths, mask = self.pad([s[key] for s in batch])
-            out: Dict[Any, Any] = {}
-            for k in first:
-                out[k] = padded if k == key else default_collate([s[k] for s in batch])
-            if self.return_lengths:
-                out[self.lengths_key] = lengths
-            if self.return_mask:
-                out[self.mask_key] = mask
-            return out
+            return self._pad_dicts(batch, first, owner)
         if isinstance(first, (tuple, list)):
-            size = len(first)
-            if self.tuple_size is not None and size != self.tuple_size:
-                raise ValueError(f"{owner}: sample 0 has {size} fields but tuple_size={self.tuple_size}; pass "
-                                 f"tuple_size={size} (or None) so that the lengths/mask positions are known")
-            key = 0 if self.input_key is None else self.input_key
-            if not isinstance(key, int):
-                raise TypeError(f"{owner}: input_key={key!r} is a str but the samples are "
-                                f"{type(first).__name__}s; use an int position")
-            if not -size <= key < size:
-                raise ValueError(f"{owner}: input_key={key} is out of range for samples with {size} fields")
-            key %= size
-            for i, s in enumerate(batch):
-                if not isinstance(s, (tuple, list)) or len(s) != size:
-                    raise ValueError(f"{owner}: sample {i} is not a tuple/list with {size} fields like sample 0")
-            padded, lengths, mask = self.pad([s[key] for s in batch])
-            fields = [padded if k == key else default_collate([s[k] for s in batch]) for k in range(size)]
-            if self.return_lengths:
-                fields.append(lengths)
-            if self.return_mask:
-                fields.append(mask)
-            return fields if isinstance(first, list) else tuple(fields)
+            return self._pad_tuples(batch, first, owner)
         raise TypeError(f"{owner}: samples must be tensors, tuples/lists or dicts, got {type(first).__name__}")
 
-    # ------------------------------------------------------------------ harness
-    @classmethod
-    def _harness_examples(cls):
-        g = torch.Generator().manual_seed(0)
-        waves = [torch.randn(2, n, generator=g) for n in (7, 3, 11)]
-        tup = KeyedBatch([(w, i) for i, w in enumerate(waves)], seed=0, epoch=0, indices=[0, 1, 2])
-        dic = KeyedBatch([{"waveform": w[0].double(), "label": i} for i, w in enumerate(waves)], seed=0, epoch=1,
-                         indices=[4, 5, 6])
-        ids = KeyedBatch([torch.arange(n) for n in (4, 1, 6)], indices=[0, 1, 2])
-        return [(cls(), tup), (cls(return_mask=True, pad_to_multiple_of=8), dic),
-                (cls(pad_value=-1, return_lengths=False, return_mask=True), ids)]
+    def _pad_dicts(self, batch: Sequence[Any], first: Mapping, owner: str) -> dict[Any, Any]:
+        key = resolve_key(first, self.input_key, name="input_key", candidates=INPUT_KEYS, index=0, owner=owner)
+        check_same_fields(batch, owner=owner)
+        added = ((self.lengths_key,) if self.return_lengths else ()) + ((self.mask_key,) if self.return_mask else ())
+        for name in added:
+            if name in first:
+                raise ValueError(f"{owner}: samples already have a {name!r} field; choose another lengths_key/mask_key")
+        padded, lengths, mask = self.pad([s[key] for s in batch])
+        out: dict[Any, Any] = {k: padded if k == key else default_collate([s[k] for s in batch]) for k in first}
+        if self.return_lengths:
+            out[self.lengths_key] = lengths
+        if self.return_mask:
+            out[self.mask_key] = mask
+        return out
 
-    @classmethod
-    def _harness_bad_args(cls):
-        return [{"pad_to_multiple_of": 0}, {"pad_value": "zero"}, {"return_mask": 1}, {"input_key": 1.5},
-                {"lengths_key": ""}, {"lengths_key": "m", "mask_key": "m"}, {"tuple_size": 0},
-                {"input_key": 3, "tuple_size": 2}, {"pad_value": float("nan")}]
+    def _pad_tuples(self, batch: Sequence[Any], first: Sequence[Any], owner: str) -> Any:
+        size = len(first)
+        if self.tuple_size is not None and size != self.tuple_size:
+            raise ValueError(
+                f"{owner}: sample 0 has {size} fields but tuple_size={self.tuple_size}; pass "
+                f"tuple_size={size} (or None) so that the lengths/mask positions are known"
+            )
+        key = resolve_key(first, self.input_key, name="input_key", default_position=0, index=0, owner=owner)
+        check_same_fields(batch, owner=owner)
+        padded, lengths, mask = self.pad([s[key] for s in batch])
+        fields = [padded if k == key else default_collate([s[k] for s in batch]) for k in range(size)]
+        if self.return_lengths:
+            fields.append(lengths)
+        if self.return_mask:
+            fields.append(mask)
+        return rebuild(first, fields)

@@ -1,6 +1,6 @@
 """Text batches: dynamic padding, soft labels and MixUp in embedding space.
 
-:class:`TextCollate` turns the samples a ``DataLoader`` hands a ``collate_fn``
+[TextCollate][collate.text.TextCollate] turns the samples a ``DataLoader`` hands a ``collate_fn``
 (dicts with a text or already-tokenized ``input_ids``, and a label; or
 ``(text, label)`` tuples) into a dict that a ``transformers`` model accepts:
 ``input_ids``, ``attention_mask`` (and ``token_type_ids`` when the tokenizer
@@ -14,7 +14,7 @@ collate draws the pairing and the lambdas and emits them as ``mix_index``
 ``mix_lambda`` (float ``(B,)``), with ``labels`` already mixed
 (``lam * y_i + (1 - lam) * y_mix_index[i]``) and ``attention_mask`` the union of
 the pair's masks (a position is attended if either text has a token there).
-:class:`EmbeddingMixer` then mixes the model's input embeddings, through a
+[EmbeddingMixer][collate.text.EmbeddingMixer] then mixes the model's input embeddings, through a
 forward hook on ``model.get_input_embeddings()``:
 ``e_i <- lam_i * e_i + (1 - lam_i) * e_mix_index[i]`` (word embeddings; position
 and token-type embeddings are added by the model afterwards).
@@ -31,17 +31,19 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-import os
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
 
-from loaders.validation import check_int, check_number, check_probability, check_seed
 from loaders.hf import TokenizerAdapter, check_text, no_fork_deadlock, pad_sequences
-from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
+from loaders.keys import KeyedBatch
+from loaders.validation import check_int, check_number, check_probability, check_seed
+
+from .functional.targets import soft_labels
+from .randomness import CollateRandomness
 
 __all__ = ["TextCollate", "EmbeddingMixer", "soft_labels", "pad_sequences", "MIX_KEYS"]
 
@@ -55,78 +57,6 @@ def _where(i: int, batch: Sequence[Any]) -> str:
     return f"sample {i}"
 
 
-def soft_labels(labels: Sequence[Any], num_classes: int, *, label_smoothing: float = 0.0,
-                dtype: torch.dtype = torch.float32, where=None) -> torch.Tensor:
-    """Soft targets ``(B, num_classes)`` with rows summing to 1.
-
-    Each label is an int class in ``[0, num_classes)`` (Python/numpy int or a 0-d
-    integer tensor) or a row of ``num_classes`` non-negative numbers (soft or
-    multi-hot; normalised to sum 1). Label smoothing follows timm:
-    ``y * (1 - eps) + eps / num_classes``.
-
-    Args:
-        labels: one label per sample.
-        num_classes: number of classes.
-        label_smoothing: ``eps`` in [0, 1).
-        dtype: floating dtype of the result.
-        where: ``where(i) -> str`` naming sample ``i`` in error messages.
-
-    Raises:
-        ValueError: a class out of range, or a bad row (wrong length, negative, NaN, all zero).
-        TypeError: a label that is neither.
-
-    Example:
-        >>> soft_labels([2, [1, 1, 0]], 3).tolist()
-        [[0.0, 0.0, 1.0], [0.5, 0.5, 0.0]]
-    """
-    where = where or (lambda i: f"sample {i}")
-    if all(type(y) is int for y in labels):  # fast path: plain int classes
-        arr = np.asarray(labels, dtype=np.int64)
-        bad = np.flatnonzero((arr < 0) | (arr >= num_classes))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(f"{where(i)}: label {int(arr[i])} is out of range [0, {num_classes - 1}] "
-                             f"(num_classes={num_classes})")
-        out = torch.zeros((len(labels), num_classes), dtype=torch.float64)
-        out[torch.arange(len(labels)), torch.from_numpy(arr)] = 1.0
-        if label_smoothing:
-            out = out * (1.0 - label_smoothing) + label_smoothing / num_classes
-        return out.to(dtype)
-    out = torch.zeros((len(labels), num_classes), dtype=torch.float64)
-    for i, y in enumerate(labels):
-        if isinstance(y, torch.Tensor) and y.ndim == 0:
-            if y.is_floating_point() or y.dtype == torch.bool:
-                raise TypeError(f"{where(i)}: label must be an int class or a row of {num_classes} numbers, "
-                                f"got a {y.dtype} scalar tensor {y.item()!r}")
-            y = int(y)
-        if isinstance(y, np.ndarray) and y.ndim == 0:
-            y = y.item()
-        if isinstance(y, numbers.Integral) and not isinstance(y, bool):
-            if not 0 <= int(y) < num_classes:
-                raise ValueError(f"{where(i)}: label {int(y)} is out of range [0, {num_classes - 1}] "
-                                 f"(num_classes={num_classes})")
-            out[i, int(y)] = 1.0
-            continue
-        if isinstance(y, (bool, str, bytes, numbers.Number)) or y is None:
-            raise TypeError(f"{where(i)}: label must be an int class in [0, {num_classes - 1}] or a row of "
-                            f"{num_classes} numbers, got {y!r} ({type(y).__name__})")
-        try:
-            row = torch.as_tensor(np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64))
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{where(i)}: label must be an int class or a row of {num_classes} numbers, "
-                            f"got {y!r:.80}") from exc
-        if row.shape != (num_classes,):
-            raise ValueError(f"{where(i)}: a soft/multi-hot label must have shape ({num_classes},), "
-                             f"got {tuple(row.shape)}")
-        if not torch.isfinite(row).all() or (row < 0).any() or row.sum() <= 0:
-            raise ValueError(f"{where(i)}: a soft/multi-hot label must be finite, non-negative and not all zero, "
-                             f"got {row.tolist()}")
-        out[i] = row / row.sum()
-    if label_smoothing:
-        out = out * (1.0 - label_smoothing) + label_smoothing / num_classes
-    return out.to(dtype)
-
-
 def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
     """A 1-D int64 array from a tensor, an array or a list of ints (bool/float refused)."""
     if isinstance(value, torch.Tensor):
@@ -136,11 +66,9 @@ def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
         if arr.size == 0 and arr.ndim == 1:
             arr = arr.astype(np.int64)
     else:
-        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {type(value).__name__} "
-                        f"({value!r:.60})")
+        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {type(value).__name__} ({value!r:.60})")
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {arr.dtype} values of shape "
-                        f"{arr.shape}")
+        raise TypeError(f"{where}: {name} must be a 1-D integer sequence, got {arr.dtype} values of shape {arr.shape}")
     return arr
 
 
@@ -152,11 +80,11 @@ class TextCollate:
     * ``{text_key: str, label_key: label}`` (optionally ``text_pair_key``): tokenized here,
       in the worker, as one batch call;
     * ``{"input_ids": ids, ["token_type_ids": ids,] label_key: label}``: already tokenized
-      (e.g. by :class:`loaders.hf.HFTextTransform`), only padded here;
+      (e.g. by [HFTextTransform][loaders.hf.HFTextTransform]), only padded here;
     * ``(text, label)`` tuples.
 
     Labels are int classes or rows of ``num_classes`` numbers (multi-hot rows are
-    normalised to sum 1); see :func:`soft_labels`.
+    normalised to sum 1); see [soft_labels][collate.functional.targets.soft_labels].
 
     Args:
         tokenizer: a ``transformers`` tokenizer (e.g. ``PreTrainedTokenizerFast``) or a
@@ -201,29 +129,51 @@ class TextCollate:
         True
     """
 
-    def __init__(self, tokenizer: Any, num_classes: int, *, label_smoothing: float = 0.0,
-                 pad_to_multiple_of: Optional[int] = None, max_length: Optional[int] = None,
-                 text_key: str = "text", text_pair_key: Optional[str] = None, label_key: Optional[str] = "label",
-                 mixup_alpha: Optional[float] = None, p: float = 1.0, per_sample: bool = False,
-                 seed: Optional[int] = None, target_dtype: torch.dtype = torch.float32,
-                 pad_token_id: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        num_classes: int,
+        *,
+        label_smoothing: float = 0.0,
+        pad_to_multiple_of: int | None = None,
+        max_length: int | None = None,
+        text_key: str = "text",
+        text_pair_key: str | None = None,
+        label_key: str | None = "label",
+        mixup_alpha: float | None = None,
+        p: float = 1.0,
+        per_sample: bool = False,
+        seed: int | None = None,
+        target_dtype: torch.dtype = torch.float32,
+        pad_token_id: int | None = None,
+    ) -> None:
         owner = "TextCollate"
         no_fork_deadlock()
         self.tokenizer = tokenizer
         self.num_classes = check_int("num_classes", num_classes, low=1, owner=owner)
-        self.label_smoothing = check_number("label_smoothing", label_smoothing, low=0.0, high=1.0,
-                                            high_inclusive=False, owner=owner)
-        self.pad_to_multiple_of = (None if pad_to_multiple_of is None
-                                   else check_int("pad_to_multiple_of", pad_to_multiple_of, low=1, owner=owner))
+        self.label_smoothing = check_number(
+            "label_smoothing", label_smoothing, low=0.0, high=1.0, high_inclusive=False, owner=owner
+        )
+        self.pad_to_multiple_of = (
+            None
+            if pad_to_multiple_of is None
+            else check_int("pad_to_multiple_of", pad_to_multiple_of, low=1, owner=owner)
+        )
         self.max_length = max_length
         self._tok = TokenizerAdapter(tokenizer, max_length=max_length, pad_token_id=pad_token_id, owner=owner)
-        for name, key, optional in (("text_key", text_key, False), ("text_pair_key", text_pair_key, True),
-                                    ("label_key", label_key, True)):
+        for name, key, optional in (
+            ("text_key", text_key, False),
+            ("text_pair_key", text_pair_key, True),
+            ("label_key", label_key, True),
+        ):
             if not (isinstance(key, str) or (optional and key is None)):
                 raise TypeError(f"{owner}: {name} must be a str{' or None' if optional else ''}, got {key!r}")
         self.text_key, self.text_pair_key, self.label_key = text_key, text_pair_key, label_key
-        self.mixup_alpha = (None if mixup_alpha is None
-                            else check_number("mixup_alpha", mixup_alpha, low=0.0, low_inclusive=False, owner=owner))
+        self.mixup_alpha = (
+            None
+            if mixup_alpha is None
+            else check_number("mixup_alpha", mixup_alpha, low=0.0, low_inclusive=False, owner=owner)
+        )
         if self.mixup_alpha is not None and label_key is None:
             raise ValueError(f"{owner}: mixup_alpha={mixup_alpha} needs labels (label_key is None)")
         self.p = check_probability("p", p, owner=owner)
@@ -235,50 +185,39 @@ class TextCollate:
             raise TypeError(f"{owner}: target_dtype must be a floating torch.dtype, got {target_dtype!r}")
         self.target_dtype = target_dtype
         self.pad_token_id = pad_token_id
-        self._rng = None
-        self._rng_pid = None
+        self._random = CollateRandomness(self.seed, owner)
 
-    # -- pickling: the per-process generator is never shipped ----------------------------
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_rng"] = None
-        state["_rng_pid"] = None
-        return state
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled collate (pickles of older versions kept the generator here)."""
+        state = dict(state)
+        state.pop("_rng", None)
+        state.pop("_rng_pid", None)
+        self.__dict__.update(state)
+        if "_random" not in state:
+            self._random = CollateRandomness(self.seed, "TextCollate")
 
     def __repr__(self) -> str:
         args = [f"{type(self.tokenizer).__name__}(vocab_size={self._vocab_size()})", f"num_classes={self.num_classes}"]
-        for name in ("label_smoothing", "pad_to_multiple_of", "max_length", "text_key", "text_pair_key",
-                     "label_key", "mixup_alpha", "p", "per_sample", "seed", "target_dtype", "pad_token_id"):
+        for name in (
+            "label_smoothing",
+            "pad_to_multiple_of",
+            "max_length",
+            "text_key",
+            "text_pair_key",
+            "label_key",
+            "mixup_alpha",
+            "p",
+            "per_sample",
+            "seed",
+            "target_dtype",
+            "pad_token_id",
+        ):
             args.append(f"{name}={getattr(self, name)!r}")
         return f"TextCollate({', '.join(args)})"
 
     def _vocab_size(self) -> Any:
         get = getattr(self.tokenizer, "get_vocab_size", None)
         return get() if get is not None else len(self.tokenizer)
-
-    # -- randomness ----------------------------------------------------------------------
-    def _generator(self, batch: Sequence[Any]) -> np.random.Generator:
-        if isinstance(batch, KeyedBatch):
-            if len(batch.indices) != len(batch):
-                raise ValueError(f"TextCollate: KeyedBatch has {len(batch)} samples but {len(batch.indices)} indices")
-            return batch_rng(batch.keys, salt=self.seed or 0)
-        if self._rng is None or self._rng_pid != os.getpid():
-            info = torch.utils.data.get_worker_info()
-            if self.seed is None:  # fresh OS entropy in every process
-                self._rng = np.random.default_rng()
-            elif info is None:
-                self._rng = np.random.default_rng([COLLATE_STREAM, self.seed])
-            else:
-                # as collate.mix: the worker seed changes every epoch for non-persistent workers
-                # (reproducible under torch.manual_seed); the id separates the workers
-                self._rng = np.random.default_rng([COLLATE_STREAM, self.seed, info.id, info.seed])
-            self._rng_pid = os.getpid()
-        return self._rng
-
-    def _strength(self, batch: Sequence[Any]) -> float:
-        knobs = getattr(batch, "knobs", None) or {}
-        s = knobs.get("mix_strength", knobs.get("strength", 1.0))
-        return check_number("mix_strength", s, low=0.0, high=1.0, owner="TextCollate")
 
     # -- the collate -----------------------------------------------------------------------
     def _split(self, batch: Sequence[Any]):
@@ -288,19 +227,24 @@ class TextCollate:
             if isinstance(s, Mapping):
                 if "input_ids" in s:
                     ids.append(_as_id_list(s["input_ids"], where, "input_ids"))
-                    tts.append(_as_id_list(s["token_type_ids"], where, "token_type_ids")
-                               if "token_type_ids" in s else None)
+                    tts.append(
+                        _as_id_list(s["token_type_ids"], where, "token_type_ids") if "token_type_ids" in s else None
+                    )
                 elif self.text_key in s:
                     texts.append(check_text(s[self.text_key], f"TextCollate: {where} [{self.text_key!r}]"))
                     if self.text_pair_key is not None:
                         if self.text_pair_key not in s:
-                            raise KeyError(f"TextCollate: {where} has no text_pair_key {self.text_pair_key!r}; "
-                                           f"keys: {sorted(s)}")
-                        pairs.append(check_text(s[self.text_pair_key],
-                                                f"TextCollate: {where} [{self.text_pair_key!r}]"))
+                            raise KeyError(
+                                f"TextCollate: {where} has no text_pair_key {self.text_pair_key!r}; keys: {sorted(s)}"
+                            )
+                        pairs.append(
+                            check_text(s[self.text_pair_key], f"TextCollate: {where} [{self.text_pair_key!r}]")
+                        )
                 else:
-                    raise KeyError(f"TextCollate: {where} has neither text_key {self.text_key!r} nor 'input_ids'; "
-                                   f"keys: {sorted(s)}")
+                    raise KeyError(
+                        f"TextCollate: {where} has neither text_key {self.text_key!r} nor 'input_ids'; "
+                        f"keys: {sorted(s)}"
+                    )
                 if self.label_key is not None:
                     if self.label_key not in s:
                         raise KeyError(f"TextCollate: {where} has no label_key {self.label_key!r}; keys: {sorted(s)}")
@@ -310,18 +254,31 @@ class TextCollate:
                 labels.append(s[1])
             elif isinstance(s, (str, bytes)) or s is None:
                 if self.label_key is not None:
-                    raise TypeError(f"TextCollate: {where} must be a dict or a (text, label) tuple, got "
-                                    f"{type(s).__name__} ({s!r:.60}); pass label_key=None for unlabelled text")
+                    raise TypeError(
+                        f"TextCollate: {where} must be a dict or a (text, label) tuple, got "
+                        f"{type(s).__name__} ({s!r:.60}); pass label_key=None for unlabelled text"
+                    )
                 texts.append(check_text(s, f"TextCollate: {where}"))
             else:
-                raise TypeError(f"TextCollate: {where} must be a dict or a (text, label) tuple, "
-                                f"got {type(s).__name__} ({s!r:.60})")
+                raise TypeError(
+                    f"TextCollate: {where} must be a dict or a (text, label) tuple, got {type(s).__name__} ({s!r:.60})"
+                )
         if texts and ids:
-            raise ValueError("TextCollate: the batch mixes raw-text samples and already tokenized samples "
-                             "('input_ids'); use one kind per dataset")
+            raise ValueError(
+                "TextCollate: the batch mixes raw-text samples and already tokenized samples "
+                "('input_ids'); use one kind per dataset"
+            )
         return texts, pairs or None, ids, tts, labels
 
-    def __call__(self, batch: Sequence[Any]) -> Dict[str, torch.Tensor]:
+    def __call__(self, batch: Sequence[Any]) -> dict[str, torch.Tensor]:
+        """Tokenize (or pad) the batch and build its soft labels (mixed when MixUp is on).
+
+        Args:
+            batch: the list of samples a `DataLoader` hands its `collate_fn`.
+
+        Returns:
+            The model inputs, ``labels`` and the mix keys (see the class docstring).
+        """
         if len(batch) == 0:
             raise ValueError("TextCollate: got an empty batch")
         texts, pairs, ids, tts, labels = self._split(batch)
@@ -332,28 +289,38 @@ class TextCollate:
             if self.max_length is not None:
                 for i, row in enumerate(ids):
                     if len(row) > self.max_length:
-                        raise ValueError(f"TextCollate: {_where(i, batch)} has {len(row)} tokens > max_length="
-                                         f"{self.max_length}; tokenize with truncation (e.g. HFTextTransform"
-                                         f"(max_length=...)) instead of cutting special tokens here")
+                        raise ValueError(
+                            f"TextCollate: {_where(i, batch)} has {len(row)} tokens > max_length="
+                            f"{self.max_length}; tokenize with truncation (e.g. HFTextTransform"
+                            f"(max_length=...)) instead of cutting special tokens here"
+                        )
             if any(t is None for t in tts):
                 tts = None
             else:
-                for i, (a, b) in enumerate(zip(ids, tts)):
+                for i, (a, b) in enumerate(zip(ids, tts, strict=False)):
                     if len(a) != len(b):
-                        raise ValueError(f"TextCollate: {_where(i, batch)} has {len(a)} input_ids but "
-                                         f"{len(b)} token_type_ids")
-            input_ids, mask = pad_sequences(ids, self._tok.pad_id, pad_to_multiple_of=self.pad_to_multiple_of,
-                                            side=side)
-            tt = None if tts is None else pad_sequences(tts, 0, pad_to_multiple_of=self.pad_to_multiple_of,
-                                                        side=side)[0]
-        out: Dict[str, torch.Tensor] = {"input_ids": input_ids}
+                        raise ValueError(
+                            f"TextCollate: {_where(i, batch)} has {len(a)} input_ids but {len(b)} token_type_ids"
+                        )
+            input_ids, mask = pad_sequences(
+                ids, self._tok.pad_id, pad_to_multiple_of=self.pad_to_multiple_of, side=side
+            )
+            tt = (
+                None if tts is None else pad_sequences(tts, 0, pad_to_multiple_of=self.pad_to_multiple_of, side=side)[0]
+            )
+        out: dict[str, torch.Tensor] = {"input_ids": input_ids}
         if tt is not None:
             out["token_type_ids"] = tt
         if self.label_key is None:
             out["attention_mask"] = mask
             return out
-        y = soft_labels(labels, self.num_classes, label_smoothing=self.label_smoothing, dtype=torch.float64,
-                        where=lambda i: f"TextCollate: {_where(i, batch)}")
+        y = soft_labels(
+            labels,
+            self.num_classes,
+            label_smoothing=self.label_smoothing,
+            dtype=torch.float64,
+            where=lambda i: f"TextCollate: {_where(i, batch)}",
+        )
         if self.mixup_alpha is not None:
             index, lam = self._draw(batch)
             lam_t = torch.as_tensor(lam, dtype=torch.float64)
@@ -372,50 +339,17 @@ class TextCollate:
     def _draw(self, batch: Sequence[Any]):
         """The pairing and lambdas: ``(index (B,), lam (B,))`` as numpy arrays."""
         n = len(batch)
-        rng = self._generator(batch)
-        mix = bool(rng.random() < self.p * self._strength(batch))
-        if not mix or n < 2:
+        alpha = self.mixup_alpha
+        rng = self._random.generator(batch)
+        mix = bool(rng.random() < self.p * self._random.strength(batch))
+        if alpha is None or not mix or n < 2:
             return np.arange(n), np.ones(n)
         index = rng.permutation(n)
         if self.per_sample:
-            lam = rng.beta(self.mixup_alpha, self.mixup_alpha, size=n)
+            lam = rng.beta(alpha, alpha, size=n)
         else:
-            lam = np.full(n, rng.beta(self.mixup_alpha, self.mixup_alpha))
+            lam = np.full(n, rng.beta(alpha, alpha))
         return index, lam
-
-    # -- harness -----------------------------------------------------------------------------
-    @classmethod
-    def _harness_examples(cls):
-        from loaders.hf import train_tokenizer
-
-        texts = ["the film was good", "a bad film", "the plot was fine and the actors were great", "ok"]
-        tok = train_tokenizer(texts, vocab_size=80)
-        batch = KeyedBatch([{"text": t, "label": i % 3} for i, t in enumerate(texts)], seed=0, epoch=1,
-                           indices=[5, 6, 7, 8])
-        tokenized = KeyedBatch([{"input_ids": [2, 7, 9, 3], "label": [0.0, 1.0, 1.0]}, {"input_ids": [2, 3], "label": 0}],
-                               seed=1, epoch=0, indices=[0, 1])
-        return [
-            (cls(tok, 3), batch),
-            (cls(tok, 3, mixup_alpha=0.4, per_sample=True, label_smoothing=0.1, pad_to_multiple_of=8, seed=3), batch),
-            (cls(tok, 3, mixup_alpha=1.0), tokenized),
-        ]
-
-    @classmethod
-    def _harness_bad_args(cls):
-        from loaders.hf import train_tokenizer
-
-        tok = train_tokenizer(["a b c"], vocab_size=30)
-        return [
-            {"tokenizer": "bert", "num_classes": 2},
-            {"tokenizer": tok, "num_classes": 0},
-            {"tokenizer": tok, "num_classes": 2, "label_smoothing": 1.0},
-            {"tokenizer": tok, "num_classes": 2, "pad_to_multiple_of": 0},
-            {"tokenizer": tok, "num_classes": 2, "mixup_alpha": 0.0},
-            {"tokenizer": tok, "num_classes": 2, "mixup_alpha": 0.2, "label_key": None},
-            {"tokenizer": tok, "num_classes": 2, "p": 1.5},
-            {"tokenizer": tok, "num_classes": 2, "max_length": 1},
-            {"tokenizer": tok, "num_classes": 2, "target_dtype": torch.long},
-        ]
 
 
 class EmbeddingMixer:
@@ -457,19 +391,23 @@ class EmbeddingMixer:
     def __init__(self, model: torch.nn.Module) -> None:
         get = getattr(model, "get_input_embeddings", None)
         if not callable(get):
-            raise TypeError(f"EmbeddingMixer: model must have get_input_embeddings() (a transformers model), "
-                            f"got {type(model).__name__}")
+            raise TypeError(
+                f"EmbeddingMixer: model must have get_input_embeddings() (a transformers model), "
+                f"got {type(model).__name__}"
+            )
         module = get()
         if not isinstance(module, torch.nn.Module):
-            raise TypeError(f"EmbeddingMixer: model.get_input_embeddings() must return a torch.nn.Module, got "
-                            f"{type(module).__name__}")
+            raise TypeError(
+                f"EmbeddingMixer: model.get_input_embeddings() must return a torch.nn.Module, got "
+                f"{type(module).__name__}"
+            )
         self.model = model
 
     def __repr__(self) -> str:
         return f"EmbeddingMixer({type(self.model).__name__})"
 
     @staticmethod
-    def model_inputs(batch: Mapping[str, Any], drop=("labels",) + MIX_KEYS) -> Dict[str, Any]:
+    def model_inputs(batch: Mapping[str, Any], drop=("labels",) + MIX_KEYS) -> dict[str, Any]:
         """The batch without ``labels`` and the mix keys: what to pass as ``model(**inputs)``."""
         return {k: v for k, v in batch.items() if k not in drop}
 
@@ -485,13 +423,16 @@ class EmbeddingMixer:
         index, lam = batch.get("mix_index"), batch.get("mix_lambda")
         if (index is None) != (lam is None):
             raise KeyError("EmbeddingMixer: the batch has only one of 'mix_index' and 'mix_lambda'")
-        if index is None:
+        if index is None or lam is None:
             yield inputs
             return
         if index.ndim != 1 or lam.shape != index.shape:
-            raise ValueError(f"EmbeddingMixer: mix_index and mix_lambda must both have shape (B,), got "
-                             f"{tuple(index.shape)} and {tuple(lam.shape)}")
-        handle = self.model.get_input_embeddings().register_forward_hook(_MixHook(index, lam))
+            raise ValueError(
+                f"EmbeddingMixer: mix_index and mix_lambda must both have shape (B,), got "
+                f"{tuple(index.shape)} and {tuple(lam.shape)}"
+            )
+        embeddings: torch.nn.Module = cast(Any, self.model).get_input_embeddings()  # checked in __init__
+        handle = embeddings.register_forward_hook(_MixHook(index, lam))
         try:
             yield inputs
         finally:
@@ -505,8 +446,10 @@ class _MixHook:
 
     def __call__(self, module, args, output):
         if not isinstance(output, torch.Tensor) or output.ndim < 2 or output.shape[0] != len(self.index):
-            raise ValueError(f"EmbeddingMixer: the input embeddings have shape "
-                             f"{tuple(getattr(output, 'shape', ()))}, expected batch size {len(self.index)} first")
+            raise ValueError(
+                f"EmbeddingMixer: the input embeddings have shape "
+                f"{tuple(getattr(output, 'shape', ()))}, expected batch size {len(self.index)} first"
+            )
         if self.identity:
             return output
         index = self.index.to(output.device)

@@ -36,6 +36,7 @@ __all__ = [
     "TARGET_KEYS",
     "Key",
     "check_key",
+    "check_same_fields",
     "describe_fields",
     "field_names",
     "get_field",
@@ -230,6 +231,55 @@ def resolve_key(
     raise TypeError(
         f"{p}sample {index} must be a tuple/list (input, target, ...) or a dict, got {type(sample).__name__}"
     )
+
+
+def check_same_fields(batch: Sequence[Any], *, owner: str = "", where: Any = None) -> list[Any]:
+    """Check that every sample of a batch has the fields of sample 0 and return them.
+
+    Args:
+        batch: the samples; sample 0 must be a tuple/list or a mapping.
+        owner: the class or function name that prefixes error messages.
+        where: optional ``where(i) -> str`` naming sample ``i`` (for example with its dataset
+            index); default ``"sample i"``.
+
+    Returns:
+        The field addresses of sample 0 ([field_names][loaders.structure.field_names]).
+
+    Raises:
+        ValueError: a dict sample with other keys, or a tuple/list sample of another length or type.
+        TypeError: sample 0 is neither a tuple/list nor a mapping.
+
+    Example:
+        >>> check_same_fields([("a", 0), ("b", 1)])
+        [0, 1]
+        >>> check_same_fields([{"x": 0}, {"y": 1}])
+        Traceback (most recent call last):
+        ...
+        ValueError: sample 1 has keys ['y'], expected the keys of sample 0 ['x']
+    """
+    p = _prefix(owner)
+    name = where or (lambda i: f"sample {i}")
+    first = batch[0]
+    if not isinstance(first, (Mapping, tuple, list)):
+        raise TypeError(f"{p}{name(0)} must be a tuple/list (input, target, ...) or a dict, got {type(first).__name__}")
+    fields = field_names(first)
+    same_type = len(set(map(type, batch))) == 1
+    if isinstance(first, Mapping):
+        if not same_type or any(s.keys() != first.keys() for s in batch):
+            for i, s in enumerate(batch):
+                if not isinstance(s, Mapping) or s.keys() != first.keys():
+                    got = sorted(map(str, s)) if isinstance(s, Mapping) else type(s).__name__
+                    raise ValueError(
+                        f"{p}{name(i)} has keys {got}, expected the keys of sample 0 {sorted(map(str, fields))}"
+                    )
+    elif not same_type or len(set(map(len, batch))) != 1:
+        for i, s in enumerate(batch):
+            if not isinstance(s, (tuple, list)) or len(s) != len(first):
+                raise ValueError(
+                    f"{p}{name(i)} is {type(s).__name__} of length {len(s) if hasattr(s, '__len__') else '?'}, "
+                    f"expected length {len(first)} like sample 0"
+                )
+    return fields
 
 
 def replace_fields(sample: Any, new: Mapping[Any, Any]) -> Any:

@@ -345,7 +345,7 @@ def test_workers_draw_differently_with_plain_lists():
     assert epoch1 != epoch2  # non-persistent workers get new seeds every epoch
     torch.manual_seed(0)
     assert _draws(loader) == epoch1  # reproducible under torch.manual_seed
-    assert fn._rng is None  # the main-process object was never used to draw
+    assert fn._random._rng is None  # the main-process object was never used to draw
 
 
 def test_main_process_generator_is_seeded_and_advances():
@@ -411,7 +411,7 @@ def test_repr_and_pickle():
     assert repr(fn).startswith("MixUpOrCutMix(num_classes=10, mixup_alpha=0.8, cutmix_alpha=1.0, switch_prob=0.5, p=0.5")
     fn(_samples(2))  # creates the process-local generator
     clone = pickle.loads(pickle.dumps(fn))
-    assert clone._rng is None and repr(clone) == repr(fn)
+    assert clone._random._rng is None and repr(clone) == repr(fn)
 
 
 def test_keyed_loader_same_batches_whatever_num_workers():
