@@ -7,13 +7,16 @@ run time and checks that the public names of the packages are all reached; the s
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
 import re
+import textwrap
 import types
 
 import pytest
+import yaml
 
 import collate
 import loaders
@@ -30,6 +33,10 @@ PUBLIC_MODULES = [
     "loaders.hf",
     "loaders.adaptive",
     "loaders.keys",
+    "loaders.dataset",
+    "loaders.structure",
+    "loaders.seeded",
+    "loaders.layout",
     "collate",
     "collate.functional",
 ]
@@ -48,30 +55,45 @@ def _resolve(path: str):
     raise ImportError(path)
 
 
+def _try_resolve(path: str):
+    """The object at `path`, or a fresh sentinel (documented nowhere) when it cannot be imported."""
+    try:
+        return _resolve(path)
+    except (ImportError, AttributeError):
+        return object()
+
+
 def _identifiers():
-    """`{identifier: page}` for every `::: identifier` line, and the identifiers rendered without members."""
-    out, no_members = {}, set()
+    """`{identifier: page}` for every `::: identifier` line, and `{identifier: members}` where options list them.
+
+    `members` is `None` when the options do not restrict them (all public members are rendered), `False` or a list.
+    """
+    out, members = {}, {}
     for page in sorted(REFERENCE.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         for m in re.finditer(r"^::: ([\w.]+)\n((?:[ \t]+.*\n)*)", text + "\n", flags=re.M):
             out.setdefault(m.group(1), page.relative_to(DOCS).as_posix())
-            if re.search(r"^\s+members:\s*false", m.group(2), flags=re.M):
-                no_members.add(m.group(1))
-    return out, no_members
+            options = (yaml.safe_load(textwrap.dedent(m.group(2))) or {}).get("options", {}) if m.group(2) else {}
+            members[m.group(1)] = options.get("members")
+    return out, members
 
 
-IDENTIFIERS, NO_MEMBERS = _identifiers()
+IDENTIFIERS, MEMBERS = _identifiers()
 
 
+@functools.cache
 def _documented_objects():
-    """Objects documented by the reference: each identifier's object, and the public members of module pages."""
+    """Objects documented by the reference: each identifier's object, and the members rendered on module pages.
+
+    Identifiers that do not resolve are skipped here; `test_every_reference_identifier_resolves` reports them.
+    """
     seen = []
     for ident in IDENTIFIERS:
-        obj = _resolve(ident)
+        obj = _try_resolve(ident)
         seen.append(obj)
-        if isinstance(obj, types.ModuleType) and ident not in NO_MEMBERS:
-            names = getattr(obj, "__all__", None) or [n for n in vars(obj) if not n.startswith("_")]
-            seen += [getattr(obj, n) for n in names]
+        if isinstance(obj, types.ModuleType) and MEMBERS[ident] is not False:
+            names = MEMBERS[ident] or getattr(obj, "__all__", None) or [n for n in vars(obj) if not n.startswith("_")]
+            seen += [_try_resolve(f"{ident}.{n}") for n in names]
     return seen
 
 
@@ -106,7 +128,7 @@ def test_every_reference_identifier_resolves(ident):
 
 @pytest.mark.parametrize("cls", _public_classes(), ids=lambda c: c.__qualname__)
 def test_every_transform_and_collate_has_its_own_reference_page(cls):
-    pages = [page for ident, page in IDENTIFIERS.items() if _resolve(ident) is cls]
+    pages = [page for ident, page in IDENTIFIERS.items() if _try_resolve(ident) is cls]
     assert pages, (
         f"{cls.__module__}.{cls.__qualname__} has no reference page: add docs/reference/<area>/<name>.md "
         f"with '::: <public path>' and a nav entry in mkdocs.yml"
@@ -117,7 +139,7 @@ def test_every_transform_and_collate_has_its_own_reference_page(cls):
 def test_every_exported_name_is_in_the_reference(module):
     mod = importlib.import_module(module)
     documented = _documented_objects()
-    missing = [n for n in mod.__all__ if not _is_documented(getattr(mod, n), documented)]
+    missing = [n for n in mod.__all__ if not _is_documented(_try_resolve(f"{module}.{n}"), documented)]
     assert not missing, f"{module}: exported but not in docs/reference: {missing}"
 
 
