@@ -6,8 +6,8 @@ value that was bound to its batch when the batch's indices were dispatched.
 
 Pieces:
 
-- [AdaptiveStrength][loaders.adaptive.AdaptiveStrength] (`loaders.adaptive.knobs`): one knob in ``[0, 1]`` in shared memory (built on
-  `loaders.keys.SharedValue`), with ``get()``, ``set()``, ``value`` and
+- [AdaptiveStrength][loaders.adaptive.AdaptiveStrength] (`loaders.adaptive.knobs`): one knob in
+  ``[0, 1]`` in shared memory (built on `loaders.keys.SharedValue`), with ``get()``, ``set()``, ``value`` and
   ``state_dict()``. Pass it to ``AugmentedDataset(..., knobs={"strength": s})``.
 - `AdaptiveKnobs`: a small named set of knobs driven by one master value
   with a scale per name, e.g. ``{"strength": 1.0, "mix_strength": 0.5}``. It is a

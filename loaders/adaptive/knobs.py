@@ -38,6 +38,11 @@ def _check_strength_value(value: Any, owner: str) -> float:
 
 
 def check_state_keys(state: Any, keys: Sequence[str], owner: str) -> None:
+    """Check a state dict has exactly ``keys`` (``TypeError``/``ValueError`` naming ``owner``).
+
+    Example:
+        >>> check_state_keys({"value": 0.5}, ["value"], "AdaptiveStrength")
+    """
     if not isinstance(state, Mapping):
         raise TypeError(f"{owner}.load_state_dict: state must be a dict, got {type(state).__name__}")
     missing = [k for k in keys if k not in state]
@@ -92,6 +97,7 @@ class AdaptiveStrength:
 
     @property
     def value(self) -> float:
+        """The current value (same as `get`)."""
         return self.get()
 
     @value.setter
@@ -103,9 +109,11 @@ class AdaptiveStrength:
         return {self.name: self}
 
     def state_dict(self) -> dict[str, Any]:
+        """``{"value": v}``: plain data for a checkpoint."""
         return {"value": self.get()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore the value saved by `state_dict`."""
         check_state_keys(state, ["value"], "AdaptiveStrength")
         self.set(state["value"])
 
@@ -172,9 +180,11 @@ class AdaptiveKnobs(Mapping):
         return len(self._knobs)
 
     def state_dict(self) -> dict[str, Any]:
+        """``{"value": master}``: plain data for a checkpoint."""
         return {"value": self._master}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore the master value saved by `state_dict` (every knob follows)."""
         check_state_keys(state, ["value"], "AdaptiveKnobs")
         self.set(state["value"])
 

@@ -46,6 +46,7 @@ class WithKnobs:
         self.collate_fn = check_callable("collate_fn", collate_fn, owner="WithKnobs", allow_none=True)
 
     def __call__(self, batch: Any) -> Any:
+        """Collate ``batch`` (a `loaders.keys.KeyedBatch`) and return ``(collated, knobs)``."""
         if not isinstance(batch, KeyedBatch):
             raise TypeError(
                 f"WithKnobs: the batch is a plain {type(batch).__name__}, not a KeyedBatch; wrap the dataset in "

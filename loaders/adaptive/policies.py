@@ -280,6 +280,7 @@ class OverfitPolicy(_Policy):
 
 
 class _Schedule(_Policy):
+    _total_name: str = "total"
     _unit = "epoch"
     _state_keys = ("last",)
 
@@ -310,7 +311,7 @@ class _Schedule(_Policy):
         else:
             self.ramp = check_int("ramp", ramp, low=1, owner=owner)
             self._ramp = self.ramp
-        self._last = None
+        self._last: int | None = None
 
     def value_at(self, t: int) -> float:
         """The scheduled value at ``t`` (pure function; ``ValueError`` outside ``[0, total)``)."""

@@ -196,8 +196,8 @@ class AugmentedIterableDataset(KeyedWrapper, IterableDataset):
                 continue
             kn = read_knobs(knobs)
             unit = start + u
-            pos = list(range(unit * bs, unit * bs + len(chunk)))
-            batch = KeyedBatch(aug.batch(chunk, pos, epoch, seed, kn), seed=seed, epoch=epoch, indices=pos, knobs=kn)
+            keys = list(range(unit * bs, unit * bs + len(chunk)))
+            batch = KeyedBatch(aug.batch(chunk, keys, epoch, seed, kn), seed=seed, epoch=epoch, indices=keys, knobs=kn)
             if record is not None:
                 record["yielded"] += 1
             yield batch

@@ -287,7 +287,12 @@ class AugmentedDataset(KeyedWrapper, torch.utils.data.Dataset):
         sampler: Any = None,
         generator: torch.Generator | None = None,
     ) -> KeyedBatchSampler:
-        """A [KeyedBatchSampler][loaders.KeyedBatchSampler] over this dataset (for ``DataLoader(batch_sampler=...)``)."""
+        """A [KeyedBatchSampler][loaders.KeyedBatchSampler] over this dataset, for ``DataLoader(batch_sampler=...)``.
+
+        Example:
+            >>> [list(b) for b in AugmentedDataset([7, 8, 9], seed=0).batch_sampler(batch_size=2)]
+            [[0, 1], [2]]
+        """
         return KeyedBatchSampler(
             self, batch_size, shuffle=shuffle, drop_last=drop_last, sampler=sampler, generator=generator
         )

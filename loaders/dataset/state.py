@@ -94,7 +94,7 @@ class EpochClock:
 
     def subscribe(self, method: Callable[[int], None]) -> None:
         """Call the bound ``method(epoch)`` on every later `set` (held weakly)."""
-        self._listeners.append(weakref.WeakMethod(method))  # type: ignore[arg-type]
+        self._listeners.append(weakref.WeakMethod(method))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_value": self._value}

@@ -49,7 +49,7 @@ class _Counting:
 
     def __next__(self) -> Any:
         batch = next(self._inner)
-        self._loader.consumed += 1
+        self._loader.consumed = (self._loader.consumed or 0) + 1
         return batch
 
     def __len__(self) -> int:
@@ -71,7 +71,7 @@ class StatefulLoader(StatefulDataLoader):
 
     consumed: int | None = None
 
-    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Any]:
         inner = super().__iter__()
         self.consumed = 0
         return _Counting(self, inner)

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -163,8 +163,8 @@ class HFIterableDataset(torch.utils.data.IterableDataset):
         ds.set_epoch(epoch)
         for chunk in ds.iter(batch_size=read_batch_size):
             cols = list(chunk)
-            for values in zip(*(chunk[c] for c in cols)):
-                yield dict(zip(cols, values))
+            for values in zip(*(chunk[c] for c in cols), strict=False):
+                yield dict(zip(cols, values, strict=False))
 
     def _units(self, epoch: int, start: int) -> Iterable[list]:
         """This worker's rows as ``(key, row)`` groups (one group per batch, or per row), from unit ``start``."""
@@ -203,7 +203,7 @@ class HFIterableDataset(torch.utils.data.IterableDataset):
         r = self._resume
         return r["position"] if r is not None and r["epoch"] == epoch else 0
 
-    def __iter__(self) -> Iterable[Any]:
+    def __iter__(self) -> Iterator[Any]:
         epoch, seed, t = self.epoch, self.seed, self.transform
         start = self._start(epoch)
         record = None

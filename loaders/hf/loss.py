@@ -89,6 +89,7 @@ def soft_target_loss(outputs: Any, labels: torch.Tensor, num_items_in_batch: Any
             )
         total = -(labels.to(logp.dtype) * logp).sum()
         per_item = logits.shape[1]
+    n: Any
     if num_items_in_batch is None:
         n = logits.shape[0]
     else:

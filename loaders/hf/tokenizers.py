@@ -94,7 +94,7 @@ def pad_sequences(
     if pad_to_multiple_of:
         length = -(-length // pad_to_multiple_of) * pad_to_multiple_of
     ids = np.full((len(seqs), length), pad_value, dtype=np.int64)
-    for i, (s, n) in enumerate(zip(seqs, lengths.tolist())):
+    for i, (s, n) in enumerate(zip(seqs, lengths.tolist(), strict=False)):
         if n:
             if side == "right":
                 ids[i, :n] = s
@@ -257,6 +257,7 @@ class TokenizerAdapter:
         self.max_length = None if max_length is None else check_int("max_length", max_length, low=2, owner=owner)
         if self.max_length is not None and not truncation:
             raise ValueError(f"{owner}: max_length={max_length} needs truncation=True (got truncation=False)")
+        self.pad_id: int | None
         if pad_token_id is not None:
             self.pad_id = check_int("pad_token_id", pad_token_id, low=0, owner=owner)
         elif not require_pad:
@@ -287,7 +288,7 @@ class TokenizerAdapter:
             if tokenizer.padding and tokenizer.padding.get("direction") == "left":
                 self.padding_side = "left"
             self.returns_token_type_ids = True
-        self._raw = None
+        self._raw: Any = None
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -320,7 +321,7 @@ class TokenizerAdapter:
         worker_guard()
         if self.kind == "raw":
             raw = self._raw_tokenizer()
-            inputs = list(texts) if pairs is None else list(zip(texts, pairs))
+            inputs = list(texts) if pairs is None else list(zip(texts, pairs, strict=False))
             encs = (
                 raw.encode_batch(inputs)
                 if len(inputs) > 1
@@ -349,6 +350,8 @@ class TokenizerAdapter:
             from tokenizers import Tokenizer
 
             raw = Tokenizer.from_str(self._raw_tokenizer().to_str())
+            if self.pad_id is None:
+                raise ValueError(f"{self.owner}: padding needs a pad token; the tokenizer has none")
             token = raw.id_to_token(self.pad_id) or "[PAD]"
             raw.enable_padding(
                 direction=self.padding_side,
@@ -374,7 +377,7 @@ class TokenizerAdapter:
             raise ValueError(f"{self.owner}: padding needs a pad token; the tokenizer has none")
         if self.kind == "raw":
             raw = self._raw_padded(pad_to_multiple_of)
-            inputs = list(texts) if pairs is None else list(zip(texts, pairs))
+            inputs = list(texts) if pairs is None else list(zip(texts, pairs, strict=False))
             encs = raw.encode_batch(inputs)
             as_t = lambda rows: torch.tensor(rows, dtype=torch.long)  # noqa: E731
             return (

@@ -117,6 +117,7 @@ class HFTextTransform(Transform):
         self.keep_text = keep_text
         self.max_length, self.truncation = max_length, truncation
         self.tokenizer = tokenizer
+        self._tok: TokenizerAdapter | None
         if tokenizer is not None:
             no_fork_deadlock()
             # per-row encoding needs no pad token; the collate checks for one
@@ -129,6 +130,7 @@ class HFTextTransform(Transform):
             self._tok = None
 
     def effective_p(self, strength: float = 1.0) -> float:
+        """Always 1: the row transform always runs; strength goes to the text transform."""
         return 1.0
 
     def _sample(self, rng, strength):
@@ -149,7 +151,7 @@ class HFTextTransform(Transform):
             texts.append(text)
         out: dict[str, Any] = {}
         if self._tok is None or self.keep_text:
-            out.update(zip(self._text_columns, texts))
+            out.update(zip(self._text_columns, texts, strict=False))
         if self._tok is not None:
             ids, tts = self._tok.encode(texts[:1], texts[1:] or None)
             out["input_ids"] = torch.tensor(ids[0], dtype=torch.long)

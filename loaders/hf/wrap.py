@@ -35,15 +35,21 @@ def from_hf(
     seed: int | None = None,
     knobs: dict[str, Any] | None = None,
     **kwargs: Any,
-):
+) -> AugmentedDataset | HFIterableDataset:
     """Wrap a Hugging Face dataset so that text augmentation and tokenization run in the workers.
 
     Args:
         dataset: a ``datasets.Dataset`` (map-style) or ``datasets.IterableDataset``.
         transform: a text Transform on ``str`` (e.g. ``loaders.text.EDA()``), or None.
-        tokenizer, text_column, label_column, max_length, truncation, keep_text, keep_columns:
-            see `HFTextTransform`.
-        seed, knobs: the keyed randomness (see `loaders.AugmentedDataset`).
+        tokenizer: see [HFTextTransform][loaders.hf.HFTextTransform].
+        text_column: see [HFTextTransform][loaders.hf.HFTextTransform].
+        label_column: see [HFTextTransform][loaders.hf.HFTextTransform].
+        max_length: see [HFTextTransform][loaders.hf.HFTextTransform].
+        truncation: see [HFTextTransform][loaders.hf.HFTextTransform].
+        keep_text: see [HFTextTransform][loaders.hf.HFTextTransform].
+        keep_columns: see [HFTextTransform][loaders.hf.HFTextTransform].
+        seed: the keyed randomness (see [AugmentedDataset][loaders.AugmentedDataset]).
+        knobs: knob sources (see [AugmentedDataset][loaders.AugmentedDataset]).
         **kwargs: for a map-style dataset, more `loaders.AugmentedDataset` options
             (``return_params``); for an iterable one, `HFIterableDataset` options
             (``batch_size``, ``drop_last``, ``rank``, ``world_size``, ``shard_by``).

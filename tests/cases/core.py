@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from loaders import Compose, Lambda, OneOf, RandomApply
@@ -36,5 +34,3 @@ CASES = {
         ],
     ),
 }
-
-
