@@ -249,7 +249,7 @@ _FORK_SCRIPT = textwrap.dedent("""
 def _run_fork_script(parallelism, control):
     code = _FORK_SCRIPT.format(parallelism=parallelism, control=control)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 
 @pytest.mark.slow

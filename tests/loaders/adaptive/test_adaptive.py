@@ -534,7 +534,7 @@ def test_example_quick(tmp_path, capsys):
     import json
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "adaptive.py"
+    path = Path(__file__).resolve().parents[3] / "examples" / "adaptive.py"
     spec = importlib.util.spec_from_file_location("adaptive_example", path)
     mod = importlib.util.module_from_spec(spec)
     threads = torch.get_num_threads()
