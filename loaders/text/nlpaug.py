@@ -36,15 +36,11 @@ def _classes(names: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
     return tuple(getattr(importlib.import_module(module), name) for module, name in names)
 
 
-def _unsupported(augmenter: Any, supported: tuple[Any, ...], flows: tuple[Any, ...]) -> Any:
-    """The first augmenter (depth first) that is not data-free, or None."""
+def _unsupported(augmenter: Any, supported: tuple[Any, ...], flows: tuple[Any, ...]) -> list[Any]:
+    """The augmenters (depth first) that are not data-free: empty when all are."""
     if isinstance(augmenter, flows):
-        for child in augmenter:
-            bad = _unsupported(child, supported, flows)
-            if bad is not None:
-                return bad
-        return None
-    return None if isinstance(augmenter, supported) else augmenter
+        return [bad for child in augmenter for bad in _unsupported(child, supported, flows)]
+    return [] if isinstance(augmenter, supported) else [augmenter]
 
 
 def describe_augmenter(augmenter: Any) -> str:
@@ -119,9 +115,9 @@ class NLPAug(Seeded):
         owner = type(self).__name__
         supported, flows = _classes(SUPPORTED_AUGMENTERS), _classes(_FLOWS)
         bad = _unsupported(augmenter, supported, flows)
-        if bad is not None:
+        if bad:
             names = ", ".join(name for _, name in SUPPORTED_AUGMENTERS)
-            inner = "" if bad is augmenter else f" (it holds {type(bad).__name__})"
+            inner = "" if bad[0] is augmenter else f" (it holds {type(bad[0]).__name__})"
             raise TypeError(
                 f"{owner}: augmenter must be an nlpaug augmenter that needs no downloaded data ({names}) or a "
                 f"Sequential/Sometimes flow of them, got {augmenter!r} ({type(augmenter).__name__}){inner}"
