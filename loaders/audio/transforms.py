@@ -171,6 +171,8 @@ class AddNoise(_AudioTransform):
 
     def _noise(self, t: torch.Tensor, params) -> torch.Tensor:
         if params["source"] == "bank":
+            if self.noise_bank is None:
+                raise ValueError("AddNoise: params take noise from a bank clip, but this AddNoise has no noise_bank")
             clip = self.noise_bank.clips[params["clip"]]
             if clip.ndim == 2 and clip.shape[0] != 1 and (t.ndim == 1 or clip.shape[0] != t.shape[0]):
                 raise ValueError(
@@ -247,7 +249,9 @@ class TimeShift(_AudioTransform):
         if self.unit == "fraction":
             return {"fraction": float(rng.uniform(lo, hi))}
         if self.unit == "seconds":
-            return {"shift": int(round(float(rng.uniform(lo, hi)) * self.sample_rate))}
+            return {
+                "shift": int(round(float(rng.uniform(lo, hi)) * (self.sample_rate or 0)))
+            }  # set: checked in __init__
         return {"shift": int(rng.integers(lo, hi + 1))}
 
     @staticmethod

@@ -21,7 +21,7 @@ from .functional import is_pil_image
 try:  # Pillow is a torchvision dependency; keep the module importable without it.
     from PIL import Image as PILImage
 except ImportError:  # pragma: no cover - Pillow is always installed with torchvision
-    PILImage = None
+    PILImage = None  # type: ignore[assignment]
 
 __all__ = ["Albumentations"]
 

@@ -33,7 +33,7 @@ from ..validation import check_choice
 try:  # Pillow is a torchvision dependency; keep the module importable without it.
     from PIL import Image as _PILImage
 except ImportError:  # pragma: no cover - Pillow is always installed with torchvision
-    _PILImage = None
+    _PILImage = None  # type: ignore[assignment]
 
 __all__ = ["Box", "as_fill", "check_fill", "cutout", "hole_boxes", "image_size", "is_pil_image"]
 
@@ -170,11 +170,11 @@ def _dtype_info(key: tuple[str, Any]) -> tuple[str, tuple[float, float] | None, 
         if dt.kind == "b":
             return "b", (0, 1), str(dt)
         if dt.kind == "f":
-            fi = np.finfo(dt)
-            return "f", (float(fi.min), float(fi.max)), str(dt)
+            nfi = np.finfo(dt)
+            return "f", (float(nfi.min), float(nfi.max)), str(dt)
         if dt.kind in "iu":
-            ii = np.iinfo(dt)
-            return "i", (int(ii.min), int(ii.max)), str(dt)
+            nii = np.iinfo(dt)
+            return "i", (int(nii.min), int(nii.max)), str(dt)
         raise TypeError(f"image array dtype {dt} is not supported; use a real (bool, integer or float) dtype")
     rng = _pil_range(dt)
     return ("f" if rng is None else "i"), rng, f"PIL mode {dt!r}"

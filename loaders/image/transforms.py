@@ -45,6 +45,8 @@ def _check_size(size: Any) -> tuple[str, tuple[Any, Any], Any]:
         pair = tuple(size)
     else:
         pair = (size, size)
+    lo: float
+    hi: float
     if all(_is_int(v) for v in pair):
         lo = check_int("size", pair[0], low=1, owner="Cutout")
         hi = check_int("size", pair[1], low=1, owner="Cutout")

@@ -220,7 +220,7 @@ def insert_synonyms(
     """
     words = parts[1::2]
     seps = parts[0::2]
-    inserted = []
+    inserted: list[list[Any]] = []
     if not words:
         return list(parts), {"inserted": inserted}
     for _ in range(n):

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -85,14 +86,24 @@ def _check_stop_words(sw: Any, owner: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _set_lexicon(obj: Any, thesaurus: Any, stop_words: Any, owner: str) -> None:
-    """Validate and set ``thesaurus``, ``_stop`` (the lower-cased set) and ``stop_words`` (for ``repr``)."""
-    obj.thesaurus = _check_thesaurus(thesaurus, owner)
-    obj._stop = _check_stop_words(stop_words, owner)
-    obj.stop_words = None if stop_words is None else sorted(obj._stop)
+class _Lexicon:
+    """Mixin: the validated `thesaurus`, `_stop` (the lower-cased set) and `stop_words` (for `repr`)."""
+
+    thesaurus: Thesaurus
+    _stop: frozenset[str]
+    stop_words: list[str] | None
+
+    def _set_lexicon(self, thesaurus: Any, stop_words: Any, owner: str) -> None:
+        self.thesaurus = _check_thesaurus(thesaurus, owner)
+        self._stop = _check_stop_words(stop_words, owner)
+        self.stop_words = None if stop_words is None else sorted(self._stop)
 
 
 class _WordOp(StringTransform):
+    @abc.abstractmethod
+    def _op(self, parts: list[str], rng: HashRng) -> tuple[list[str], dict[str, Any]]:
+        """The word operation on split parts: `(new_parts, info)`."""
+
     def apply(self, x: Any, params: dict[str, Any]) -> str:
         # the hot path, flattened: type check, split, op, join
         if x.__class__ is not str:
@@ -242,7 +253,7 @@ class RandomSwap(_WordOp):
         return ops.swap_words(parts, ops.eda_count(self.alpha, len(parts) // 2), rng)
 
 
-class SynonymReplacement(_WordOp):
+class SynonymReplacement(_Lexicon, _WordOp):
     """Replace ``n = max(1, floor(alpha * words))`` distinct non-stop words by synonyms (EDA).
 
     Every occurrence of a chosen word is replaced (as in EDA), keeping its case
@@ -273,7 +284,7 @@ class SynonymReplacement(_WordOp):
     ) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "SynonymReplacement")
-        _set_lexicon(self, thesaurus, stop_words, "SynonymReplacement")
+        self._set_lexicon(thesaurus, stop_words, "SynonymReplacement")
 
     def apply(self, x: Any, params: dict[str, Any]) -> str:
         """Replay `params` on the text `x` (the same output as `explain(x, params)["output"]`)."""
@@ -366,7 +377,7 @@ class SynonymReplacement(_WordOp):
         return ops.replace_synonyms(parts, n, rng, self.thesaurus, self._stop)
 
 
-class RandomInsertion(_WordOp):
+class RandomInsertion(_Lexicon, _WordOp):
     """Insert a synonym of a random word at a random position, ``n = max(1, floor(alpha * words))`` times (EDA).
 
     Each time, up to 10 random words are tried until one has synonyms (stop
@@ -388,7 +399,7 @@ class RandomInsertion(_WordOp):
     ) -> None:
         super().__init__(p=p)
         self.alpha = _check_alpha("alpha", alpha, "RandomInsertion")
-        _set_lexicon(self, thesaurus, stop_words, "RandomInsertion")
+        self._set_lexicon(thesaurus, stop_words, "RandomInsertion")
 
     def _op(self, parts, rng):
         n = ops.eda_count(self.alpha, len(parts) // 2)
@@ -435,7 +446,7 @@ class SentenceShuffle(StringTransform):
         return ops.shuffle_sentences(x, rng)
 
 
-class EDA(StringTransform):
+class EDA(_Lexicon, StringTransform):
     """Easy Data Augmentation (Wei and Zou, 2019): one of its four operations per call.
 
     Each application draws one operation uniformly among the enabled ones
@@ -478,7 +489,7 @@ class EDA(StringTransform):
         self.alpha_ri = _check_alpha("alpha_ri", alpha_ri, "EDA")
         self.alpha_rs = _check_alpha("alpha_rs", alpha_rs, "EDA")
         self.p_rd = check_probability("p_rd", p_rd, owner="EDA")
-        _set_lexicon(self, thesaurus, stop_words, "EDA")
+        self._set_lexicon(thesaurus, stop_words, "EDA")
         self._ops = {
             "sr": SynonymReplacement(self.alpha_sr, self.thesaurus, stop_words),
             "ri": RandomInsertion(self.alpha_ri, self.thesaurus, stop_words),
