@@ -165,7 +165,14 @@ class Transform:
 
 
 class Lambda(Transform):
-    """Wrap a deterministic callable ``x -> x`` (it must not draw random numbers).
+    """Wrap a deterministic callable ``x -> x``: Lambda is not keyed.
+
+    Lambda draws nothing from the sample key and seeds nothing, so `fn` must not draw
+    random numbers: a callable that uses `random`, `np.random` or `torch.rand` would
+    give another stream with every `num_workers` and could not be replayed from
+    `ds.params(i)`. Run random callables in [Seeded][loaders.Seeded] or a library
+    adapter ([TorchVision][loaders.image.TorchVision], [TorchAudio][loaders.audio.TorchAudio],
+    [Audiomentations][loaders.audio.Audiomentations], [NLPAug][loaders.text.NLPAug]).
 
     Args:
         fn: the function; must be picklable (a module-level function) for workers.
@@ -197,8 +204,9 @@ def _as_transforms(transforms: Any, owner: str) -> list[Transform]:
             out.append(t)
         elif callable(t):
             raise TypeError(
-                f"{owner}: transforms[{i}] is {t!r}, a plain callable; wrap deterministic callables in "
-                "loaders.Lambda (random ones must be Transform subclasses so that they draw from the key)"
+                f"{owner}: transforms[{i}] is {t!r}, a plain callable; wrap a random one in an adapter keyed by the "
+                "sample (loaders.image.TorchVision, loaders.audio.TorchAudio, loaders.audio.Audiomentations, "
+                "loaders.text.NLPAug) or loaders.Seeded(fn, rngs=...), a deterministic one in loaders.Lambda"
             )
         else:
             raise TypeError(f"{owner}: transforms[{i}] must be a Transform, got {t!r} ({type(t).__name__})")
@@ -216,7 +224,8 @@ class Compose(Transform):
         p: probability that the whole sequence is applied.
 
     Raises:
-        TypeError: not a list of transforms (plain callables must be wrapped in `Lambda`).
+        TypeError: not a list of transforms (wrap plain callables: random ones in `Seeded` or an
+            adapter, deterministic ones in `Lambda`).
 
     Example:
         >>> Compose([Lambda(abs), Lambda(str)])(-2, rng=0)

@@ -54,7 +54,9 @@ def check_transform(transform: Any, name: str, owner: str) -> Transform | None:
     """Accept a `Transform`, a list of them (run as `Compose`) or ``None``.
 
     Raises:
-        TypeError: a plain callable (wrap it in `loaders.Lambda`) or anything else.
+        TypeError: a plain callable (wrap a random one in [Seeded][loaders.Seeded] or a library
+            adapter such as [TorchVision][loaders.image.TorchVision], a deterministic one in
+            [Lambda][loaders.Lambda]) or anything else.
 
     Example:
         >>> from loaders import Lambda
@@ -68,8 +70,10 @@ def check_transform(transform: Any, name: str, owner: str) -> Transform | None:
     if callable(transform):
         raise TypeError(
             f"{owner}: {name} must be a loaders.Transform (or a list of them, or None), got the plain callable "
-            f"{transform!r}; wrap a deterministic callable in loaders.Lambda, and make random ones Transform "
-            "subclasses so that they draw from the sample key"
+            f"{transform!r}; a random callable goes in an adapter keyed by the sample (loaders.image.TorchVision, "
+            "loaders.image.Albumentations, loaders.audio.TorchAudio, loaders.audio.Audiomentations, "
+            "loaders.text.NLPAug) or, for any other code drawing from random/np.random/torch, "
+            "loaders.Seeded(fn, rngs=...); a deterministic one in loaders.Lambda"
         )
     raise TypeError(
         f"{owner}: {name} must be a loaders.Transform, a list of them or None, got {transform!r} "
