@@ -1,4 +1,4 @@
-"""Pure audio operations: the functional core under :mod:`loaders.audio`.
+"""Pure audio operations: the functional core under [loaders.audio][].
 
 Every function here is deterministic (randomness enters only as explicit
 integer seeds) and never modifies its input. Waveforms are float tensors of
@@ -8,7 +8,7 @@ The resampler is a windowed-sinc polyphase filter (the same Hann-windowed sinc
 design as ``torchaudio.functional.resample``) whose kernel is cached per
 ``(orig, new)`` ratio, so repeated ratios cost one convolution. Arbitrary
 (continuous) ratios are first approximated by the simplest fraction ``p/q``
-within a relative tolerance (:func:`rational_approx`); that keeps ``p`` and
+within a relative tolerance (`rational_approx`); that keeps ``p`` and
 ``q`` small, the kernel tiny and the error bounded by the tolerance.
 
 Example:
@@ -198,7 +198,7 @@ def colored_noise(
 
     White Gaussian noise is drawn on the CPU from ``torch.Generator`` seeded
     with ``seed`` (identical on every device), then shaped in the frequency
-    domain by ``f ** -b`` (:data:`NOISE_COLORS`) with the DC bin removed, and
+    domain by ``f ** -b`` (`NOISE_COLORS`) with the DC bin removed, and
     normalised so that each channel (last axis) has mean square 1.
 
     Example:
@@ -472,7 +472,7 @@ def stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tens
 
 
 def istft_frames(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, length: int) -> torch.Tensor:
-    """Inverse of :func:`stft_frames` by windowed overlap-add, trimmed or zero-padded to ``length``.
+    """Inverse of `stft_frames` by windowed overlap-add, trimmed or zero-padded to ``length``.
 
     Matches ``torch.istft(..., center=True, length=length)`` on the transposed
     spectrogram. When ``hop_length`` divides ``n_fft`` the overlap-add is done

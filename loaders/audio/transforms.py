@@ -64,7 +64,7 @@ class _AudioTransform(Transform):
 
 
 class _ClipBank:
-    """Validated background clips for :class:`AddNoise` (float64 CPU copies)."""
+    """Validated background clips for `AddNoise` (float64 CPU copies)."""
 
     def __init__(self, clips: Sequence[Any], owner: str) -> None:
         if isinstance(clips, _ClipBank):
@@ -206,7 +206,7 @@ class TimeShift(_AudioTransform):
     Units: ``"fraction"`` of the clip length (resolved per clip as
     ``round(fraction * length)``), ``"seconds"`` (needs ``sample_rate``,
     rounded to whole samples when drawn) or ``"samples"`` (integers).
-    :meth:`shift_samples` gives the exact shift in samples. With ``rollover``
+    `shift_samples` gives the exact shift in samples. With ``rollover``
     the content wraps around; otherwise the vacated part is zero-filled.
 
     Example:
@@ -286,7 +286,7 @@ class SpeedChange(_AudioTransform):
 
     The output has ``ceil(length / factor)`` samples; with ``keep_length`` it
     is cropped (at the end) or zero-padded (at the end) back to the input
-    length. Use :class:`collate.PadCollate` to batch variable lengths.
+    length. Use [PadCollate][collate.PadCollate] to batch variable lengths.
 
     Example:
         >>> t = SpeedChange(factors=[0.9, 1.1], discrete=True)
@@ -510,7 +510,7 @@ class TimeMask(_Mask):
     position, and fills them with ``fill``: ``0.0`` (default; the mean of
     normalised log-mel features, as in SpecAugment) or ``"mean"`` (the mean of
     the whole input spectrogram, for un-normalised features). The same mask
-    applies to all leading (channel) dimensions. :meth:`regions` gives the
+    applies to all leading (channel) dimensions. `regions` gives the
     exact frames masked.
 
     Example:
@@ -538,7 +538,7 @@ class TimeMask(_Mask):
 class FrequencyMask(_Mask):
     """SpecAugment frequency masking on a spectrogram ``(..., freq, time)``.
 
-    Same drawing and fill rules as :class:`TimeMask`, along the frequency axis
+    Same drawing and fill rules as `TimeMask`, along the frequency axis
     (``-2``).
 
     Example:

@@ -1,7 +1,7 @@
 """The functional core: pure operations on split text, driven by a given generator.
 
 Every function takes the *parts* of a text (see
-:func:`loaders.text.tokenizer.split_words`: separators at even positions, words
+[split_words][loaders.text.tokenizer.split_words]: separators at even positions, words
 at odd ones) and a ``random.Random``-like generator ``rng`` (methods
 ``random()``, ``randrange(n)``, ``shuffle(list)``). They return
 ``(new_parts, info)`` where ``info`` is a plain dict saying what was done
@@ -13,7 +13,7 @@ The definitions follow EDA (Wei and Zou, 2019, and its reference code
 ``eda.py``) except where noted:
 
 * ``n = max(1, floor(alpha * num_words))`` words are changed when ``alpha > 0``
-  (:func:`eda_count`); ``num_words`` counts words, not punctuation.
+  (`eda_count`); ``num_words`` counts words, not punctuation.
 * Synonym replacement picks distinct non-stop words in random order, skips the
   ones without synonyms, and replaces *every occurrence* of each chosen word
   (as EDA does) with one uniformly chosen synonym, keeping the case pattern of
@@ -149,7 +149,7 @@ def delete_at(parts: Parts, dropped: list[int], rng) -> Parts:
 
 
 def delete_at_inplace(parts: Parts, dropped: list[int]) -> Parts:
-    """:func:`delete_at` on a list the caller owns (edited in place and returned).
+    """`delete_at` on a list the caller owns (edited in place and returned).
 
     ``dropped`` is sorted and leaves at least one word. Each removed word takes its
     right separator with it, and the separator on its left becomes
@@ -175,7 +175,7 @@ def swap_words(parts: Parts, n: int, rng) -> tuple[Parts, Info]:
 
 
 def swap_inplace(parts: Parts, n: int, rng) -> list[list[int]]:
-    """:func:`swap_words` on a list the caller owns (modified in place); returns the swaps."""
+    """`swap_words` on a list the caller owns (modified in place); returns the swaps."""
     m = len(parts) // 2
     swaps: list[list[int]] = []
     if m < 2:
@@ -255,7 +255,7 @@ def replace_synonyms(
     are visited in a uniformly random order, drawn lazily: a partial Fisher-Yates
     shuffle of the word *positions* (step ``t`` swaps slot ``t`` with a uniform
     ``j`` in ``[t, words)``, one ``rng.randrange`` per visited position, or
-    ``rng.randrange32`` when it has one, as :class:`~loaders.text.rng.HashRng` does) in which a
+    ``rng.randrange32`` when it has one, as [HashRng][loaders.text.rng.HashRng] does) in which a
     position counts only if it holds the first occurrence of an eligible word
     (each distinct word has exactly one such position, so the counted positions
     come in a uniform order: EDA's order of the distinct candidates). It stops
@@ -313,7 +313,7 @@ def shuffle_words(parts: Parts, rng, window: int | None = None) -> tuple[Parts, 
 
 
 def shuffle_sentences(text: str, rng) -> tuple[str, Info]:
-    """Permute the sentences of ``text`` (see :func:`~loaders.text.tokenizer.split_sentences`).
+    """Permute the sentences of ``text`` (see [split_sentences][loaders.text.tokenizer.split_sentences]).
 
     The separators between sentences stay in place. ``info["order"]`` is the permutation.
     """

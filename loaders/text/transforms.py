@@ -1,11 +1,11 @@
-"""Text transforms: thin classes that validate, sample a sub-seed, and call :mod:`.ops`.
+"""Text transforms: thin classes that validate, sample a sub-seed, and call `ops`.
 
 Every transform takes a ``str`` and returns a ``str``. Which words are touched
-depends on the text, which :meth:`~loaders.Transform.sample` does not see, so
+depends on the text, which [sample][loaders.Transform.sample] does not see, so
 ``sample`` draws plain params ``{"apply": bool, "seed": int}`` (plus the chosen
-operation for :class:`EDA`), and ``apply`` replays them deterministically with
-a local counter-based generator (:class:`loaders.text.rng.HashRng`, seeded
-for free, unlike ``random.Random``). :meth:`StringTransform.explain` returns what an
+operation for `EDA`), and ``apply`` replays them deterministically with
+a local counter-based generator ([HashRng][loaders.text.rng.HashRng], seeded
+for free, unlike ``random.Random``). `StringTransform.explain` returns what an
 application did (positions, words), for logging.
 
 Non-``str`` input (``None``, ``bytes``, numbers) raises ``TypeError`` naming
@@ -264,7 +264,7 @@ class SynonymReplacement(_Lexicon, _WordOp):
 
     Args:
         alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_sr``, 0.1.
-        thesaurus: a :class:`~loaders.text.Thesaurus`; ``None`` is the shipped WordNet table.
+        thesaurus: a [Thesaurus][loaders.text.Thesaurus]; ``None`` is the shipped WordNet table.
         stop_words: words never replaced; ``None`` is EDA's list (``ops.EDA_STOP_WORDS``).
         p: probability of applying.
 
@@ -385,7 +385,7 @@ class RandomInsertion(_Lexicon, _WordOp):
 
     Args:
         alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_ri``, 0.1.
-        thesaurus: a :class:`~loaders.text.Thesaurus`; ``None`` is the shipped WordNet table.
+        thesaurus: a [Thesaurus][loaders.text.Thesaurus]; ``None`` is the shipped WordNet table.
         stop_words: words whose synonyms are never inserted; ``None`` is EDA's list.
         p: probability of applying.
     """
@@ -453,7 +453,7 @@ class EDA(_Lexicon, StringTransform):
     (those with a non-zero parameter): synonym replacement, random insertion,
     random swap, random deletion. Over many draws this is the paper's mix,
     whose ``eda()`` makes the same number of sentences per operation. For the
-    paper's "``num_aug`` variants of one sentence", use :meth:`variants`.
+    paper's "``num_aug`` variants of one sentence", use `variants`.
 
     Args:
         alpha_sr: synonym replacement fraction (paper: 0.1).
