@@ -384,6 +384,30 @@ def measure(rows, rounds, reps, clock):
     return results
 
 
+def long_text(size=1_000_000):
+    """About `size` characters of plain prose: the benchmark sentences repeated (one document)."""
+    blob = " ".join(SENTENCES) + " "
+    return (blob * (size // len(blob) + 1))[:size]
+
+
+def measure_long(rounds, clock, size=1_000_000):
+    """Seconds per call on one document of `size` characters, per word operation, and RandomInsertion's ratio
+    to SynonymReplacement (the target: at most 2)."""
+    doc = long_text(size)
+    ops = {"SynonymReplacement 0.1": SynonymReplacement(0.1), "RandomInsertion 0.1": RandomInsertion(0.1),
+           "RandomSwap 0.1": RandomSwap(0.1), "RandomDeletion 0.1": RandomDeletion(0.1)}
+    fns = {k: _ours(t) for k, t in ops.items()}
+    for fn in fns.values():
+        fn(SENTENCES[0])
+    times = {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            times[k].append(_time_once(fn, [doc], 1, clock))
+    ratios = [i / s for i, s in zip(times["RandomInsertion 0.1"], times["SynonymReplacement 0.1"])]
+    return {"characters": len(doc), "seconds": {k: statistics.median(v) for k, v in times.items()},
+            "insertion_over_synonym": statistics.median(ratios)}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="short run (a few seconds)")
@@ -443,6 +467,7 @@ def main(argv=None):
     ]
     try:
         results = measure(rows, rounds, reps, clock)
+        long = measure_long(3 if args.quick else 7, clock)
     finally:
         if tmp_wn is not None:
             shutil.rmtree(tmp_wn, ignore_errors=True)
@@ -451,7 +476,7 @@ def main(argv=None):
     with open(args.out, "w") as fh:
         json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps, "clock": ap_clock,
                    "sentences": len(SENTENCES), "wordnet_for_nlpaug": wn_reason or source, "python": platform.python_version(),
-                   "machine": platform.machine(), "results": results}, fh, indent=2)
+                   "machine": platform.machine(), "results": results, "long_text": long}, fh, indent=2)
 
     def fmt(cell):
         return f"{cell['sentences_per_s']:>10.0f}" if cell else f"{'-':>10}"
@@ -469,6 +494,10 @@ def main(argv=None):
                 print(f"  note [{r['operation']} / {k}]: {note}")
     print(f"(clock={ap_clock}: medians over {rounds} interleaved rounds on the same {len(SENTENCES)} sentences; "
           "ratios are medians of per-round paired ratios; a shared machine makes timings noisy)")
+    print(f"one document of {long['characters']} characters (seconds per call, medians):")
+    for k, v in long["seconds"].items():
+        print(f"  {k:<36}{v:>8.3f}")
+    print(f"  RandomInsertion / SynonymReplacement: {long['insertion_over_synonym']:.2f} (target <= 2)")
     print(f"wrote {args.out}")
     return 0
 

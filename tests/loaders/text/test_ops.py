@@ -443,3 +443,47 @@ def test_dataset_error_names_the_sample():
     for i, tname in ((1, "NoneType"), (2, "bytes")):
         with pytest.raises(Exception, match=rf"sample index {i}.*{tname}"):
             ds[i]
+
+
+def _insert_synonyms_flat(parts, n, rng, thesaurus, stop_words):
+    """The flat-list form of EDA's random insertion (the slow reference: one list.insert per word)."""
+    words, seps = parts[1::2], parts[0::2]
+    for _ in range(n):
+        syns = ()
+        for _try in range(10):
+            w = words[rng.randrange(len(words))]
+            syns = () if (w.lower() in stop_words or "'" in w or "\u2019" in w) else thesaurus.lookup(w)
+            if syns:
+                break
+        if not syns:
+            continue
+        syn = syns[rng.randrange(len(syns))]
+        gap = rng.randrange(len(words) + 1)
+        words.insert(gap, syn)
+        seps.insert(gap + 1 if gap < len(words) - 1 else gap, " ")
+    return [x for pair in zip(seps, words + [None], strict=True) for x in pair][:-1]
+
+
+@pytest.mark.parametrize("n_words", [2100, 7000])
+def test_blocked_random_insertion_equals_the_flat_reference(n_words):
+    """Long texts take the blocked path (above BLOCKED_INSERT_WORDS): same draws, same output, end gaps included."""
+    assert n_words > ops.BLOCKED_INSERT_WORDS
+    th = MappingThesaurus({"fox": ["vixen", "reynard"], "dog": ["hound"], "quick": ["fast", "rapid"], "end": ["stop"]})
+    vocab = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "end"]
+    marks = [" ", " ", ", ", " ", ". ", " - "]
+    rnd = random.Random(n_words)
+    text = "".join(rnd.choice(vocab) + rnd.choice(marks) for _ in range(n_words)).rstrip() + "!"
+    parts = split_words(text)
+    end_gaps = 0
+    for seed in range(60):
+        n = n_words // 5
+        got, info = ops.insert_synonyms(list(parts), n, HashRng(seed), th, ops.EDA_STOP_WORDS)
+        want = _insert_synonyms_flat(list(parts), n, HashRng(seed), th, ops.EDA_STOP_WORDS)
+        assert got == want
+        assert "".join(got).endswith("!")
+        count = n_words
+        for gap, _ in info["inserted"]:
+            end_gaps += gap == count
+            count += 1
+    if n_words == 2100:
+        assert end_gaps >= 3  # the special case (a new last word takes the final separator) is compared too
