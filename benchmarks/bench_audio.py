@@ -25,8 +25,8 @@ import math
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List
 
 import numpy as np
 import torch
@@ -54,7 +54,7 @@ def tone(seconds: float, noise: float = 0.01) -> np.ndarray:
 def peak_frequency(x: np.ndarray, fmin: float = 100.0, fmax: float = 500.0) -> float:
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     cut = len(x) // 10
-    x = x[cut: len(x) - cut]
+    x = x[cut : len(x) - cut]
     n = 1 << int(math.ceil(math.log2(len(x) * 16)))
     spec = np.log(np.abs(np.fft.rfft(x * np.hanning(len(x)), n)) + 1e-30)
     freqs = np.fft.rfftfreq(n, 1.0 / SR)
@@ -70,10 +70,11 @@ def ours(t):
     def run(x):
         state["k"] += 1
         return t.apply(x, t.sample(np.random.default_rng(state["k"])))
+
     return run
 
 
-def methods(quick: bool) -> Dict[str, Dict[str, Callable]]:
+def methods(quick: bool) -> dict[str, dict[str, Callable]]:
     rng = np.random.default_rng(1)
     ta_pitch = torchaudio.transforms.PitchShift(SR, n_steps=27, bins_per_octave=120)  # +2.7 st, fixed
     return {
@@ -90,38 +91,45 @@ def methods(quick: bool) -> Dict[str, Dict[str, Callable]]:
             "ours SpeedChange (0.9, 1.1) continuous": ours(SpeedChange(factors=(0.9, 1.1))),
             "ours SpeedChange [0.9, 1.0, 1.1]": ours(SpeedChange(factors=[0.9, 1.0, 1.1], discrete=True)),
             "torchaudio functional.speed continuous": lambda x: TAF.speed(x, SR, float(rng.uniform(0.9, 1.1)))[0],
-            "torchaudio functional.speed [0.9, 1.0, 1.1]":
-                lambda x: TAF.speed(x, SR, float(rng.choice([0.9, 1.0, 1.1])))[0],
+            "torchaudio functional.speed [0.9, 1.0, 1.1]": lambda x: TAF.speed(
+                x, SR, float(rng.choice([0.9, 1.0, 1.1]))
+            )[0],
             "audiomentations TimeStretch (keeps pitch)": lambda x: AM.TimeStretch(0.9, 1.1, p=1.0)(x, SR),
         },
         "pitch": {
             "ours PitchShift": ours(PitchShift(semitones=(-4, 4), sample_rate=SR)),
             "audiomentations PitchShift (signalsmith)": lambda x: AM.PitchShift(-4, 4, p=1.0)(x, SR),
-            "audiomentations PitchShift (librosa)":
-                lambda x: AM.PitchShift(-4, 4, method="librosa_phase_vocoder", p=1.0)(x, SR),
+            "audiomentations PitchShift (librosa)": lambda x: AM.PitchShift(
+                -4, 4, method="librosa_phase_vocoder", p=1.0
+            )(x, SR),
             "torchaudio transforms.PitchShift (fixed +2.7)": lambda x: ta_pitch(x),
             # Fractional shifts (the slow case the issue describes): +2.7, -1.3, +0.9 semitones.
-            "torchaudio functional.pitch_shift":
-                lambda x: TAF.pitch_shift(x, SR, int(rng.choice([27, -13, 9])), bins_per_octave=120),
+            "torchaudio functional.pitch_shift": lambda x: TAF.pitch_shift(
+                x, SR, int(rng.choice([27, -13, 9])), bins_per_octave=120
+            ),
         },
     }
 
 
 NUMPY_INPUT = ("audiomentations",)
 SLOW = ("torchaudio functional.pitch_shift",)
-REFERENCE = {"noise": "ours AddNoise (white)", "shift": "ours TimeShift",
-             "speed": "ours SpeedChange (0.9, 1.1) continuous", "pitch": "ours PitchShift"}
+REFERENCE = {
+    "noise": "ours AddNoise (white)",
+    "shift": "ours TimeShift",
+    "speed": "ours SpeedChange (0.9, 1.1) continuous",
+    "pitch": "ours PitchShift",
+}
 
 
-def time_group(funcs: Dict[str, Callable], x_np: np.ndarray, reps: int, slow_reps: int):
+def time_group(funcs: dict[str, Callable], x_np: np.ndarray, reps: int, slow_reps: int):
     """Round-robin timing; returns (wall seconds, process CPU seconds) per method."""
     x_t = torch.from_numpy(x_np)
     args = {name: (x_np if name.startswith(NUMPY_INPUT) else x_t) for name in funcs}
     for name, fn in funcs.items():  # warm-up (imports, lazy modules); slow peers are not warmed twice
         if name not in SLOW:
             fn(args[name])
-    wall: Dict[str, List[float]] = {name: [] for name in funcs}
-    cpu: Dict[str, List[float]] = {name: [] for name in funcs}
+    wall: dict[str, list[float]] = {name: [] for name in funcs}
+    cpu: dict[str, list[float]] = {name: [] for name in funcs}
     for r in range(reps):
         for name, fn in funcs.items():
             if name in SLOW and r >= slow_reps:
@@ -133,7 +141,7 @@ def time_group(funcs: Dict[str, Callable], x_np: np.ndarray, reps: int, slow_rep
     return wall, cpu
 
 
-def pitch_errors() -> Dict[str, float]:
+def pitch_errors() -> dict[str, float]:
     x = tone(2.0, noise=0.0)
     expected = F0 * 2 ** (SHIFT / 12)
     xt = torch.from_numpy(x)
@@ -141,10 +149,14 @@ def pitch_errors() -> Dict[str, float]:
     outs = {
         "ours PitchShift": ours_t(xt, rng=0).numpy(),
         "audiomentations PitchShift (signalsmith)": AM.PitchShift(SHIFT, SHIFT, p=1.0)(x, SR),
-        "audiomentations PitchShift (librosa)":
-            AM.PitchShift(SHIFT, SHIFT, method="librosa_phase_vocoder", p=1.0)(x, SR),
-        "torchaudio transforms.PitchShift (fixed +2.7)":
-            torchaudio.transforms.PitchShift(SR, n_steps=27, bins_per_octave=120)(xt).detach().numpy(),
+        "audiomentations PitchShift (librosa)": AM.PitchShift(SHIFT, SHIFT, method="librosa_phase_vocoder", p=1.0)(
+            x, SR
+        ),
+        "torchaudio transforms.PitchShift (fixed +2.7)": torchaudio.transforms.PitchShift(
+            SR, n_steps=27, bins_per_octave=120
+        )(xt)
+        .detach()
+        .numpy(),
         "torchaudio functional.pitch_shift": TAF.pitch_shift(xt, SR, 27, bins_per_octave=120).numpy(),
     }
     return {name: 100.0 * abs(peak_frequency(y) / expected - 1) for name, y in outs.items()}
@@ -157,11 +169,15 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     reps = {1: 7, 10: 3} if args.quick else {1: 41, 10: 9}
     slow_reps = {1: 1, 10: 0} if args.quick else {1: 2, 10: 1}  # torchaudio pitch_shift: seconds per call
-    results: Dict[str, Dict] = {}
-    print(f"loaders.audio vs audiomentations {AM.__version__} and torchaudio {torchaudio.__version__}; "
-          f"torch {torch.__version__}, 1 thread, {platform.processor() or platform.machine()}")
-    print("Times are medians per clip of process CPU time (wall-clock medians are in the JSON), interleaved\n"
-          "round-robin; CPU time is less sensitive than wall time to other processes on a shared machine.\n")
+    results: dict[str, dict] = {}
+    print(
+        f"loaders.audio vs audiomentations {AM.__version__} and torchaudio {torchaudio.__version__}; "
+        f"torch {torch.__version__}, 1 thread, {platform.processor() or platform.machine()}"
+    )
+    print(
+        "Times are medians per clip of process CPU time (wall-clock medians are in the JSON), interleaved\n"
+        "round-robin; CPU time is less sensitive than wall time to other processes on a shared machine.\n"
+    )
     groups = methods(args.quick)
     for seconds in (1, 10):
         x = tone(seconds)
@@ -183,8 +199,10 @@ def main(argv=None) -> int:
     for name, e in errors.items():
         results[name]["pitch_error_percent"] = e
 
-    header = (f"{'method':48s} {'1 s CPU ms':>10s} {'10 s CPU ms':>11s} {'x ours 1s':>10s} {'x ours 10s':>10s} "
-              f"{'pitch err %':>11s}")
+    header = (
+        f"{'method':48s} {'1 s CPU ms':>10s} {'10 s CPU ms':>11s} {'x ours 1s':>10s} {'x ours 10s':>10s} "
+        f"{'pitch err %':>11s}"
+    )
     for group in groups:
         print(f"[{group}]  ratio = method time / {REFERENCE[group]} time")
         print(header)
@@ -195,33 +213,53 @@ def main(argv=None) -> int:
 
             def f(v, w):
                 return f"{v:{w}.2f}" if v is not None else f"{'-':>{w}s}"
-            print(f"{name:48s} {f(r['1s_ms'], 10)} {f(r['10s_ms'], 11)} {f(r['1s_ratio_to_ours'], 10)} "
-                  f"{f(r['10s_ratio_to_ours'], 10)} {err:>11s}")
+
+            print(
+                f"{name:48s} {f(r['1s_ms'], 10)} {f(r['10s_ms'], 11)} {f(r['1s_ratio_to_ours'], 10)} "
+                f"{f(r['10s_ratio_to_ours'], 10)} {err:>11s}"
+            )
         print()
     p = results["ours PitchShift"]
     checks = {
-        "PitchShift >= 100x faster than torchaudio functional.pitch_shift (1 s)":
-            results["torchaudio functional.pitch_shift"]["1s_ms"] / p["1s_ms"] >= 100,
-        "PitchShift at least as fast as audiomentations PitchShift (default signalsmith, 1 s)":
-            results["audiomentations PitchShift (signalsmith)"]["1s_ms"] >= p["1s_ms"],
-        "PitchShift at least as fast as audiomentations PitchShift (librosa, 1 s)":
-            results["audiomentations PitchShift (librosa)"]["1s_ms"] >= p["1s_ms"],
+        "PitchShift >= 100x faster than torchaudio functional.pitch_shift (1 s)": results[
+            "torchaudio functional.pitch_shift"
+        ]["1s_ms"]
+        / p["1s_ms"]
+        >= 100,
+        "PitchShift at least as fast as audiomentations PitchShift (default signalsmith, 1 s)": results[
+            "audiomentations PitchShift (signalsmith)"
+        ]["1s_ms"]
+        >= p["1s_ms"],
+        "PitchShift at least as fast as audiomentations PitchShift (librosa, 1 s)": results[
+            "audiomentations PitchShift (librosa)"
+        ]["1s_ms"]
+        >= p["1s_ms"],
         "PitchShift pitch error < 1 %": p["pitch_error_percent"] < 1.0,
-        "SpeedChange no slower than torchaudio functional.speed (continuous, 1 s)":
-            results["torchaudio functional.speed continuous"]["1s_ms"]
-            >= results["ours SpeedChange (0.9, 1.1) continuous"]["1s_ms"],
-        "SpeedChange no slower than torchaudio functional.speed (discrete, 1 s)":
-            results["torchaudio functional.speed [0.9, 1.0, 1.1]"]["1s_ms"]
-            >= results["ours SpeedChange [0.9, 1.0, 1.1]"]["1s_ms"],
+        "SpeedChange no slower than torchaudio functional.speed (continuous, 1 s)": results[
+            "torchaudio functional.speed continuous"
+        ]["1s_ms"]
+        >= results["ours SpeedChange (0.9, 1.1) continuous"]["1s_ms"],
+        "SpeedChange no slower than torchaudio functional.speed (discrete, 1 s)": results[
+            "torchaudio functional.speed [0.9, 1.0, 1.1]"
+        ]["1s_ms"]
+        >= results["ours SpeedChange [0.9, 1.0, 1.1]"]["1s_ms"],
     }
     checks = {k: bool(v) for k, v in checks.items()}
     for k, ok in checks.items():
         print(f"{'PASS' if ok else 'MISS'}  {k}")
     out_dir = Path(__file__).resolve().parent / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": "audio", "quick": args.quick, "sample_rate": SR, "threads": 1,
-               "torch": torch.__version__, "torchaudio": torchaudio.__version__,
-               "audiomentations": AM.__version__, "results": results, "targets": checks}
+    payload = {
+        "benchmark": "audio",
+        "quick": args.quick,
+        "sample_rate": SR,
+        "threads": 1,
+        "torch": torch.__version__,
+        "torchaudio": torchaudio.__version__,
+        "audiomentations": AM.__version__,
+        "results": results,
+        "targets": checks,
+    }
     (out_dir / "audio.json").write_text(json.dumps(payload, indent=2))
     print(f"\nwrote {out_dir / 'audio.json'}")
     return 0

