@@ -1,132 +1,347 @@
-"""The demo (``make demo``): Cutout and MixUp/CutMix inside the DataLoader, on real handwritten digits.
+"""The demo (`make demo`): what Cutout, MixUp/CutMix and adaptive strength buy on scarce real digits.
 
-Trains the same small CNN three times on scikit-learn's bundled UCI digits
-(1,797 real 8x8 scans, no download), upsampled once to 16x16:
+Trains a small CNN on scikit-learn's bundled UCI handwritten digits (1,797 real
+8x8 scans, no download, native resolution) with five configurations:
 
-1. ``none``        no augmentation;
-2. ``cutout``      ``Cutout(size=0.5, p=0.5)`` per sample, in the workers;
-3. ``cutout+mix``  Cutout plus ``MixUpOrCutMix`` in the ``collate_fn``.
+1. `none`      no augmentation;
+2. `cutout`    `loaders.image.Cutout(size=0.5, p=0.5)` per sample, in the dataset wrapper;
+3. `mix`       `collate.MixUpOrCutMix(mixup_alpha=0.4, cutmix_alpha=1.0, p=0.5)` as `collate_fn`;
+4. `both`      Cutout and MixUpOrCutMix;
+5. `adaptive`  the `both` pipeline behind a strength knob (`loaders.adaptive.AdaptiveStrength`)
+               driven by the ADA-style `OverfitPolicy.for_classifier`: strength 0 is `none`,
+               strength 1 is `both`, and the policy holds the accuracy gap between clean
+               training images and a validation split at 5 points.
 
-Each run goes through a ``DataLoader`` with 2 worker processes and the stock
-``nn.CrossEntropyLoss`` on soft targets: all three runs use the same
-``MixUpOrCutMix`` collate (with ``p=0`` for the first two, which still turns
-the labels into one-hot soft targets), so the training loop never branches.
-Prints a table of test accuracy and training samples/second and saves a grid
-of augmented samples (Cutout, MixUp and CutMix with their lambdas) to
-``outputs/demo_samples.png``, plus the numbers to ``outputs/demo_results.json``.
+for each training-set size (`--sizes`, labelled images drawn from the training
+pool; 20 % of them are held out as the validation split that only the adaptive
+policy reads) and each seed (`--seeds`; the seed draws the images, the initial
+weights, the shuffle and every augmentation). Every run takes the same number of
+optimizer steps (`--steps`, batch 32), so the sizes differ in data, not in
+compute. The test split (360 images) is fixed and is only used to report.
 
-Seeds are fixed: the split, the initial weights, the shuffle order and every
-augmentation draw (keyed on ``(seed, epoch, index)``) are the same on every run.
+The loss is the stock `nn.CrossEntropyLoss` on the collate's soft targets (with
+`p=0` the collate never mixes but still emits one-hot soft targets, so the loop
+never branches). Batches come from `AugmentedDataset.loader(...)` and
+`set_epoch` is called every epoch.
+
+Prints, per size, test accuracy and expected calibration error (ECE, 15 bins)
+as mean ± sd over seeds, the difference to `none` with the number of seeds
+where it points the same way, and says where that difference is within the
+seed-to-seed spread (|difference of means| <= the larger of the two standard
+deviations). Then whether adaptive strength beats both fixed settings (`none`
+and `both`) at the smallest size, and why not when it does not.
+
+Writes to `--out` (default `outputs/`):
+
+- `demo_results.json`: configurations, seeds, sizes, every run and the summary;
+- `demo_accuracy.png`: test accuracy and ECE against training-set size, mean ± sd;
+- `demo_reliability.png`: reliability diagrams (confidence vs accuracy) of `none`
+  and `mix` at the smallest size, test predictions of all seeds pooled;
+- `demo_samples.png`: augmented training samples (Cutout, MixUp, CutMix with their lambdas).
+
+`--workers` defaults to 0: an 8x8 batch costs less to augment than to send
+between processes. With workers (`--workers 2`) the per-sample draws are keyed on
+`(seed, epoch, index)` and the collate's on the batch, so the fixed
+configurations give the same numbers; the adaptive knob is then bound to each
+batch when it is dispatched, `2 * workers` batches ahead, so its trajectory shifts
+slightly.
 
 Usage:
-    python examples/demo.py [--epochs 20] [--quick] [--workers 2] [--out outputs]
+    python examples/demo.py [--sizes 100,300,all] [--seeds 3] [--steps 300] [--quick] [--out outputs]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, Dataset  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
+from _digits import (  # noqa: E402
+    CONFIGS,
+    ECE_BINS,
+    NUM_CLASSES,
+    Digits,
+    labelled_split,
+    load_digits_split,
+    mean_sd,
+    reliability_bins,
+    train_run,
+)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a fresh clone without installing
-
-from collate import CutMix, MixUp, MixUpOrCutMix  # noqa: E402
+from collate import CutMix, MixUp  # noqa: E402
 from loaders import AugmentedDataset  # noqa: E402
 from loaders.image import Cutout  # noqa: E402
 
-NUM_CLASSES = 10
+COLORS = {"none": "#444444", "cutout": "#1f77b4", "mix": "#ff7f0e", "both": "#2ca02c", "adaptive": "#d62728"}
 
 
-class Digits(Dataset):
-    """All images in one uint8 tensor ``(N, 1, S, S)``; a sample is ``(image view, int label)``."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.images, self.labels = images, labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int):
-        return self.images[i], int(self.labels[i])
-
-
-def load_digits_uint8(size: int, seed: int, test_fraction: float = 0.2):
-    """The UCI digits as uint8 ``(N, 1, size, size)`` images, split stratified into train/test."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    data = load_digits()
-    x = torch.from_numpy(data.images.astype(np.float32) / 16.0).unsqueeze(1)  # 0..16 -> [0, 1]
-    if size != x.shape[-1]:
-        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
-    y = torch.from_numpy(data.target.astype(np.int64))
-    tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, random_state=seed, stratify=data.target)
-    return Digits(x[tr], y[tr]), Digits(x[te], y[te])
+def parse_sizes(text: str, pool_size: int) -> list[int]:
+    """`"100,300,all"` -> `[100, 300, pool_size]` (sorted, unique)."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip()
+        n = pool_size if part == "all" else int(part)
+        if not 50 <= n <= pool_size:
+            raise ValueError(f"--sizes: each size must be 'all' or an int in [50, {pool_size}], got {part!r}")
+        sizes.append(n)
+    return sorted(set(sizes))
 
 
-def make_model() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),   # 16 -> 8
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # 8 -> 4
-        nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, NUM_CLASSES),
+def summarize(runs: list[dict[str, Any]], names: list[str], sizes: list[int], seeds: list[int]) -> list[dict[str, Any]]:
+    """Mean ± sd per configuration and size, and the paired difference to `none`."""
+    out = []
+    for size in sizes:
+        by = {(r["config"], r["seed"]): r for r in runs if r["labelled"] == size}
+        for name in names:
+            row: dict[str, Any] = {
+                "config": name,
+                "labelled": size,
+                "train_images": by[(name, seeds[0])]["train_images"],
+                "val_images": by[(name, seeds[0])]["val_images"],
+            }
+            for metric in ("test_accuracy", "ece"):
+                vals = [by[(name, s)][metric] for s in seeds]
+                base = [by[("none", s)][metric] for s in seeds]
+                m, sd = mean_sd(vals)
+                bm, bsd = mean_sd(base)
+                diffs = [v - b for v, b in zip(vals, base, strict=True)]
+                row[metric] = {"mean": m, "sd": sd, "values": vals}
+                if name != "none":
+                    delta = m - bm
+                    row[metric]["delta_vs_none"] = delta
+                    row[metric]["seeds_higher_than_none"] = sum(d > 0 for d in diffs)
+                    row[metric]["seeds_lower_than_none"] = sum(d < 0 for d in diffs)
+                    row[metric]["within_spread"] = bool(abs(delta) <= max(sd, bsd))
+            if name == "adaptive":
+                row["mean_strength"] = mean_sd([by[(name, s)]["mean_strength"] for s in seeds])[0]
+                row["final_strength"] = mean_sd([by[(name, s)]["final_strength"] for s in seeds])[0]
+            out.append(row)
+    return out
+
+
+def _cells(metric: dict[str, Any], n_seeds: int, higher_is_better: bool, scale: float, digits: int) -> str:
+    """`delta`, `better on k/n seeds` and the verdict (`better`, `worse` or `within spread`)."""
+    delta = metric["delta_vs_none"]
+    better = metric["seeds_higher_than_none"] if higher_is_better else metric["seeds_lower_than_none"]
+    if metric["within_spread"]:
+        word = "within spread"
+    else:
+        word = "better" if (delta > 0) == higher_is_better else "worse"
+    return f"{delta * scale:>+7.{digits}f}  {f'{better}/{n_seeds}':<5} {word:<13}"
+
+
+def print_tables(summary: list[dict[str, Any]], sizes: list[int], n_seeds: int) -> None:
+    """One table per size: accuracy and ECE as mean ± sd, and each difference to `none` in words."""
+    print(
+        "\nDifferences are to 'none' (accuracy in points); 'seeds' = on how many seeds the configuration beats "
+        "'none'\n(higher accuracy, lower ECE); 'within spread' = the difference of the means is no larger than "
+        "the\nlarger of the two seed-to-seed standard deviations, so these seeds cannot tell the two apart."
     )
+    for size in sizes:
+        rows = [r for r in summary if r["labelled"] == size]
+        first = rows[0]
+        print(
+            f"\n{size} labelled images ({first['train_images']} train + {first['val_images']} validation), "
+            f"mean ± sd over {n_seeds} seeds:"
+        )
+        head = (
+            f"  {'config':<9} {'test accuracy':>15}  {'diff':>7}  {'seeds':<5} {'':<13}  {'ECE':>13}  "
+            f"{'diff':>7}  {'seeds':<5} {'':<13}"
+        )
+        print(head.rstrip())
+        print("  " + "-" * (len(head) - 2))
+        for r in rows:
+            acc, ece = r["test_accuracy"], r["ece"]
+            a = f"{100 * acc['mean']:6.2f} ± {100 * acc['sd']:4.2f} %"
+            e = f"{ece['mean']:.3f} ± {ece['sd']:.3f}"
+            if r["config"] == "none":
+                va = ve = f"{'(reference)':<28}"
+            else:
+                va = _cells(acc, n_seeds, True, 100.0, 2)
+                ve = _cells(ece, n_seeds, False, 1.0, 3)
+            print(f"  {r['config']:<9} {a:>15}  {va}  {e:>13}  {ve}".rstrip())
 
 
-def to_input(x: torch.Tensor) -> torch.Tensor:
-    return x.float().div_(255.0)
+def adaptive_verdict(summary: list[dict[str, Any]], size: int, target: float) -> dict[str, Any]:
+    """Does adaptive strength beat both fixed settings (`none` = strength 0, `both` = strength 1) at `size`?"""
+    rows = {r["config"]: r for r in summary if r["labelled"] == size}
+    if "adaptive" not in rows or "none" not in rows or "both" not in rows:
+        return {"labelled": size, "beats_both": None, "text": "adaptive, none and both must all run to compare"}
+    ad = rows["adaptive"]["test_accuracy"]
+    comparisons, lines = {}, []
+    for fixed in ("none", "both"):
+        fx = rows[fixed]["test_accuracy"]
+        ahead = [a - f for a, f in zip(ad["values"], fx["values"], strict=True)]
+        delta = ad["mean"] - fx["mean"]
+        clear = abs(delta) > max(ad["sd"], fx["sd"])
+        comparisons[fixed] = {"delta": delta, "seeds_ahead": sum(d > 0 for d in ahead), "clear": clear}
+        lines.append(
+            f"vs {fixed} ({'strength 0' if fixed == 'none' else 'strength 1'}): {100 * delta:+.2f} pts, "
+            f"ahead on {sum(d > 0 for d in ahead)}/{len(ahead)} seeds"
+            f"{'' if clear else ', within the seed-to-seed spread'}"
+        )
+    beats = all(c["delta"] > 0 and c["clear"] for c in comparisons.values())
+    mean_s = rows["adaptive"]["mean_strength"]
+    why = []
+    if not beats:
+        both_vs_none = rows["both"]["test_accuracy"]
+        if both_vs_none.get("within_spread", False):
+            why.append(
+                "the two fixed settings it moves between are themselves within the seed-to-seed spread of "
+                "each other here, so even a perfect choice of strength has little to gain"
+            )
+        elif both_vs_none["delta_vs_none"] < 0:
+            why.append(
+                "full strength ('both') is worse than no augmentation here, so the best a policy can do is stay near 0"
+            )
+        if mean_s < 0.25:
+            why.append(
+                f"the policy kept the strength low (mean applied strength {mean_s:.2f}): the gap between "
+                f"clean training and validation accuracy mostly stayed below its {target:.2f} target, so "
+                "adaptive ran close to 'none'"
+            )
+        elif mean_s > 0.75:
+            why.append(
+                f"the policy drove the strength high (mean applied strength {mean_s:.2f}): the network fits "
+                "its clean training images perfectly at any strength, so the gap stayed above target and "
+                "adaptive ran close to 'both'"
+            )
+        else:
+            why.append(
+                f"the policy moved the strength around the middle (mean applied strength {mean_s:.2f}), "
+                "between the two fixed settings"
+            )
+        val = rows["adaptive"]["val_images"]
+        why.append(
+            f"its signal is measured on {val} validation images, where one image is "
+            f"{100 / val:.1f} accuracy points, so the gap it steers on is coarse and noisy"
+        )
+    text = (
+        "Adaptive strength " + ("beats" if beats else "does not beat") + " both fixed settings at "
+        f"{size} labelled images across seeds: " + "; ".join(lines) + "."
+    )
+    if why:
+        text += " Why: " + "; ".join(why) + "."
+    return {"labelled": size, "beats_both": beats, "comparisons": comparisons, "mean_strength": mean_s, "text": text}
 
 
-@torch.no_grad()
-def accuracy(model: nn.Module, test: Digits) -> float:
-    model.eval()
-    pred = model(to_input(test.images)).argmax(1)
-    return float((pred == test.labels).float().mean())
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
-def train_run(name, dataset, collate_fn, test, *, epochs, batch_size, workers, seed, lr, position):
-    """Train a fresh model through a 2-worker DataLoader; return accuracy and throughput."""
-    torch.manual_seed(seed)
-    model = make_model()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
-                        persistent_workers=workers > 0, collate_fn=collate_fn, drop_last=True,
-                        generator=torch.Generator().manual_seed(seed))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(loader))
-    criterion = nn.CrossEntropyLoss()  # stock loss: soft targets are class probabilities
-    seen, t0 = 0, time.perf_counter()
-    bar = tqdm(total=epochs * len(loader), desc=f"{name:<11}", unit="batch", position=position, leave=True,
-               dynamic_ncols=True, file=sys.stderr)
-    for epoch in range(epochs):
-        dataset.set_epoch(epoch)  # reaches the persistent workers (shared memory)
-        model.train()
-        for images, targets in loader:  # targets: float (B, 10), rows sum to 1
-            loss = criterion(model(to_input(images)), targets)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            seen += images.shape[0]
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}", epoch=epoch + 1, refresh=False)
-    seconds = time.perf_counter() - t0
-    bar.close()
-    del loader  # shut the persistent workers down
-    return {"run": name, "test_accuracy": accuracy(model, test), "samples_per_second": seen / seconds,
-            "train_seconds": seconds, "epochs": epochs, "train_samples": len(dataset)}
+def save_accuracy_plot(
+    summary: list[dict[str, Any]], names: list[str], sizes: list[int], n_seeds: int, path: Path
+) -> Path:
+    """Test accuracy and ECE against the number of training images, one line per configuration (mean ± sd)."""
+    plt = _plt()
+    fig, (ax_a, ax_e) = plt.subplots(1, 2, figsize=(10, 4.6))
+    offsets = np.linspace(-0.03, 0.03, len(names))  # small horizontal shifts (log axis) so error bars do not overlap
+    for k, name in enumerate(names):
+        rows = sorted((r for r in summary if r["config"] == name), key=lambda r: r["labelled"])
+        x = np.array([r["train_images"] for r in rows], dtype=float) * 10 ** offsets[k]
+        for ax, metric, scale in ((ax_a, "test_accuracy", 100.0), (ax_e, "ece", 1.0)):
+            ax.errorbar(
+                x,
+                [scale * r[metric]["mean"] for r in rows],
+                yerr=[scale * r[metric]["sd"] for r in rows],
+                color=COLORS.get(name),
+                marker="o",
+                markersize=4,
+                capsize=3,
+                linewidth=1.5,
+                label=name,
+            )
+    train_sizes = sorted({r["train_images"] for r in summary})
+    for ax in (ax_a, ax_e):
+        ax.set_xscale("log")
+        ax.set_xticks(train_sizes)
+        ax.set_xticklabels([str(n) for n in train_sizes])
+        ax.minorticks_off()
+        ax.set_xlabel("training images (log scale)")
+        ax.grid(alpha=0.3)
+    ax_a.set_ylabel("test accuracy (%)")
+    ax_a.set_title(f"Test accuracy, mean ± sd over {n_seeds} seeds", fontsize=11)
+    ax_e.set_ylabel(f"expected calibration error ({ECE_BINS} bins)")
+    ax_e.set_title("Calibration error (lower is better)", fontsize=11)
+    handles, labels = ax_a.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(names), fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def save_reliability_plot(
+    pooled: dict[str, tuple[torch.Tensor, torch.Tensor]], summary: list[dict[str, Any]], size: int, path: Path
+) -> Path:
+    """Reliability diagrams: accuracy per confidence bin against the diagonal, with the count per bin below."""
+    plt = _plt()
+    names = list(pooled)
+    fig, axes = plt.subplots(
+        2,
+        len(names),
+        figsize=(4.6 * len(names), 5.6),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [3, 1]},
+        sharex=True,
+    )
+    ece_of = {r["config"]: r["ece"] for r in summary if r["labelled"] == size}
+    for k, name in enumerate(names):
+        probs, labels = pooled[name]
+        bins = reliability_bins(probs, labels)
+        edges = np.asarray(bins["edges"])
+        width = edges[1] - edges[0]
+        centers = edges[:-1] + width / 2
+        ax, ax_n = axes[0, k], axes[1, k]
+        acc = np.array([a if a is not None else np.nan for a in bins["accuracy"]])
+        conf = np.array([c if c is not None else np.nan for c in bins["confidence"]])
+        ax.bar(
+            centers, np.nan_to_num(acc), width=width * 0.95, color=COLORS.get(name), alpha=0.8, label="accuracy in bin"
+        )
+        ax.bar(
+            centers,
+            np.nan_to_num(conf - acc),
+            bottom=np.nan_to_num(acc),
+            width=width * 0.95,
+            color="none",
+            edgecolor="crimson",
+            hatch="///",
+            linewidth=0.8,
+            label="gap to mean confidence",
+        )
+        ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfect calibration")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("accuracy")
+        e = ece_of[name]
+        ax.set_title(f"{name}: ECE {e['mean']:.3f} ± {e['sd']:.3f}", fontsize=11)
+        ax.legend(loc="upper left", fontsize=8)
+        ax_n.bar(centers, bins["count"], width=width * 0.95, color="gray")
+        ax_n.set_yscale("log")
+        ax_n.set_ylabel("predictions")
+        ax_n.set_xlabel("confidence (top class probability)")
+    fig.suptitle(f"Reliability at {size} labelled images (test predictions of all seeds pooled)", fontsize=11)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def _pair_title(kind: str, lam: float, a: int, b: int, same: bool) -> str:
@@ -134,15 +349,11 @@ def _pair_title(kind: str, lam: float, a: int, b: int, same: bool) -> str:
 
 
 def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
-    """Rows: originals, Cutout, MixUp, CutMix (titles carry labels and lambdas from return_params).
+    """Rows: originals, Cutout, MixUp, CutMix (titles carry labels and lambdas from `return_params`).
 
     The columns are the first training image of classes 0..n-1, so mixed pairs show two digits.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _plt()
     labels_all = train.labels.tolist()
     idx = [labels_all.index(c) for c in range(n)]
     plain = AugmentedDataset(train, None, seed=seed)
@@ -152,86 +363,207 @@ def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
     cm_x, _, cm_p = CutMix(NUM_CLASSES, alpha=1.0, per_sample=True, seed=seed, return_params=True)(batch)
     labels = [s[1] for s in batch]
     rows = [
-        ("original", [s[0] for s in batch], [f"label {y}" for y in labels]),
-        ("Cutout", [s[0] for s in cut.__getitems__(idx)], [f"Cutout, label {y}" for y in labels]),
-        ("MixUp", list(mix_x), [_pair_title("MixUp", lam, labels[i], labels[j], i == j)
-                                for i, (lam, j) in enumerate(zip(mix_p["lam"], mix_p["perm"]))]),
-        ("CutMix", list(cm_x), [_pair_title("CutMix", lam, labels[i], labels[j], i == j)
-                                for i, (lam, j) in enumerate(zip(cm_p["lam"], cm_p["perm"]))]),
+        [s[0] for s in batch],
+        [f"label {y}" for y in labels],
+        [s[0] for s in cut.__getitems__(idx)],
+        [f"Cutout, label {y}" for y in labels],
+        list(mix_x),
+        [
+            _pair_title("MixUp", lam, labels[i], labels[j], i == j)
+            for i, (lam, j) in enumerate(zip(mix_p["lam"], mix_p["perm"], strict=True))
+        ],
+        list(cm_x),
+        [
+            _pair_title("CutMix", lam, labels[i], labels[j], i == j)
+            for i, (lam, j) in enumerate(zip(cm_p["lam"], cm_p["perm"], strict=True))
+        ],
     ]
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.7 * n, 2.1 * len(rows)))
-    for r, (_, images, titles) in enumerate(rows):
+    fig, axes = plt.subplots(4, n, figsize=(1.5 * n, 7.2))
+    for r in range(4):
+        images, titles = rows[2 * r], rows[2 * r + 1]
         for c in range(n):
             ax = axes[r, c]
             ax.imshow(images[c][0].numpy(), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
             ax.set_title(titles[c], fontsize=8)
             ax.axis("off")
-    fig.suptitle("Augmented training samples (keyed draws, seed %d)" % seed, fontsize=10)
+    fig.suptitle(f"Augmented 8x8 training digits (keyed draws, seed {seed})", fontsize=11)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
 
-def main(argv=None) -> int:
+_DATA: dict[str, Digits] = {}
+
+
+def _run_one(task: tuple[int, str, int], options: dict[str, Any]) -> dict[str, Any]:
+    """One training run (in a pool process or in-process): `task` is `(labelled, config name, seed)`."""
+    size, name, seed = task
+    torch.set_num_threads(options["threads"])
+    if not _DATA:  # a spawned process loads the digits itself; a forked one inherits them
+        _DATA["pool"], _DATA["test"] = load_digits_split()
+    train, val = labelled_split(_DATA["pool"], size, seed)
+    config = next(c for c in CONFIGS if c.name == name)
+    r = train_run(
+        config,
+        train,
+        val,
+        _DATA["test"],
+        seed=seed,
+        steps=options["steps"],
+        workers=options["workers"],
+        target=options["target"],
+    )
+    r["labelled"] = size
+    return r
+
+
+def run_all(tasks: list[tuple[int, str, int]], options: dict[str, Any], jobs: int):
+    """Yield the result of every task, in task order, running `jobs` of them at a time in separate processes.
+
+    Each run is seeded on its own, so the results do not depend on `jobs`.
+    """
+    if jobs == 1 or len(tasks) == 1:
+        yield from (_run_one(t, options) for t in tasks)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"  # fork: no re-import of torch
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method)) as ex:
+        yield from ex.map(_run_one, tasks, [options] * len(tasks))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=None, help="epochs per run (default 20, or 2 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run: 2 epochs (unless --epochs)")
-    parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--size", type=int, default=16, help="image side after upsampling the 8x8 digits")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads for training (default 1)")
-    parser.add_argument("--out", default="outputs", help="folder for demo_samples.png and demo_results.json")
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="labelled images per run, comma separated, 'all' = the whole "
+        "training pool (default 100,300,all; --quick: 100,all)",
+    )
+    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default 3; --quick: 2)")
+    parser.add_argument("--steps", type=int, default=None, help="optimizer steps per run (default 300; --quick: 8)")
+    parser.add_argument(
+        "--configs",
+        default=",".join(c.name for c in CONFIGS),
+        help="configurations to run, comma separated (default: all five)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run for tests (seconds, numbers meaningless)")
+    parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (default 0)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="training runs in parallel processes (default 2; results do not depend on it)",
+    )
+    parser.add_argument("--target", type=float, default=0.05, help="train/validation accuracy gap the policy holds")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--out", default="outputs", help="folder for the JSON and the PNGs (default outputs/)")
     args = parser.parse_args(argv)
-    epochs = args.epochs if args.epochs is not None else (2 if args.quick else 20)
-    if epochs < 1 or args.threads < 1 or args.workers < 0 or args.batch_size < 1 or args.size < 8:
-        parser.error("need --epochs >= 1, --workers >= 0, --batch-size >= 1 and --size >= 8")
-    # One compute thread: on a 2-core machine the 2 workers need the other core, and
-    # oversubscribed threads make each step many times slower.
-    torch.set_num_threads(args.threads)
+    sizes_text = args.sizes or ("100,all" if args.quick else "100,300,all")
+    n_seeds = args.seeds if args.seeds is not None else (2 if args.quick else 3)
+    steps = args.steps if args.steps is not None else (8 if args.quick else 300)
+    names = [c.strip() for c in args.configs.split(",")]
+    known = [c.name for c in CONFIGS]
+    if n_seeds < 1 or steps < 1 or args.workers < 0 or args.threads < 1 or args.jobs < 1:
+        parser.error("need --seeds >= 1, --steps >= 1, --workers >= 0, --threads >= 1 and --jobs >= 1")
+    if "none" not in names or any(n not in known for n in names):
+        parser.error(f"--configs must include 'none' and name only {known}, got {args.configs!r}")
+    configs = [c for c in CONFIGS if c.name in names]
+    torch.set_num_threads(args.threads)  # a tiny model: more threads only add contention on a shared machine
     t_start = time.perf_counter()
 
-    train, test = load_digits_uint8(args.size, args.seed)
-    print(f"UCI digits (scikit-learn): {len(train)} train / {len(test)} test images, upsampled 8x8 -> "
-          f"{args.size}x{args.size}; {epochs} epochs per run, {args.workers} DataLoader workers", flush=True)
+    pool, test = load_digits_split()
+    _DATA["pool"], _DATA["test"] = pool, test
+    try:
+        sizes = parse_sizes(sizes_text, len(pool))
+    except ValueError as exc:
+        parser.error(str(exc))
+    seeds = list(range(n_seeds))
     out_dir = Path(args.out)
-    png = save_sample_grid(train, args.seed, out_dir / "demo_samples.png")
+    print(
+        f"UCI digits (scikit-learn, real 8x8 scans): training pool {len(pool)} images, fixed test split "
+        f"{len(test)} images.\nSizes {sizes} labelled images (80 % train, 20 % validation for the adaptive "
+        f"policy), seeds {seeds}, {steps} steps of batch 32 per run, {args.workers} DataLoader workers, "
+        f"{args.jobs} runs in parallel.",
+        flush=True,
+    )
 
-    no_mix = MixUpOrCutMix(NUM_CLASSES, p=0.0, seed=args.seed)  # p=0: one-hot soft targets, no mixing
-    runs = [
-        ("none", "no augmentation", AugmentedDataset(train, None, seed=args.seed), no_mix),
-        ("cutout", "Cutout(size=0.5, p=0.5)", AugmentedDataset(train, Cutout(size=0.5, p=0.5), seed=args.seed),
-         no_mix),
-        ("cutout+mix", "Cutout + MixUpOrCutMix(p=0.5)",
-         AugmentedDataset(train, Cutout(size=0.5, p=0.5), seed=args.seed),
-         MixUpOrCutMix(NUM_CLASSES, mixup_alpha=0.8, cutmix_alpha=1.0, switch_prob=0.5, p=0.5, seed=args.seed)),
-    ]
-    results = []
-    for pos, (name, desc, ds, collate_fn) in enumerate(runs):
-        r = train_run(name, ds, collate_fn, test, epochs=epochs, batch_size=args.batch_size,
-                      workers=args.workers, seed=args.seed, lr=args.lr, position=0)
-        r["augmentation"] = desc
-        results.append(r)
+    tasks = [(size, config.name, seed) for size in sizes for config in configs for seed in seeds]
+    options = {"steps": steps, "workers": args.workers, "target": args.target, "threads": args.threads}
+    runs: list[dict[str, Any]] = []
+    pooled: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+    t0 = time.perf_counter()
+    for r in run_all(tasks, options, args.jobs):
+        probs = r.pop("probs")
+        if r["labelled"] == sizes[0] and r["config"] in ("none", "mix"):
+            pooled.setdefault(r["config"], ([], []))[0].append(probs)
+            pooled[r["config"]][1].append(test.labels)
+        runs.append(r)
+        if r["seed"] == seeds[-1]:
+            m, sd = mean_sd([q["test_accuracy"] for q in runs[-n_seeds:]])
+            print(
+                f"  {r['labelled']:>5} labelled  {r['config']:<9} test accuracy {100 * m:6.2f} ± {100 * sd:4.2f} %  "
+                f"({time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
 
-    print()
-    header = f"{'run':<12} {'augmentation':<32} {'test acc':>9} {'samples/s':>10} {'train s':>8}"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(f"{r['run']:<12} {r['augmentation']:<32} {r['test_accuracy']:>9.2%} "
-              f"{r['samples_per_second']:>10.0f} {r['train_seconds']:>8.1f}")
+    summary = summarize(runs, names, sizes, seeds)
+    print_tables(summary, sizes, n_seeds)
+    verdict = adaptive_verdict(summary, sizes[0], args.target)
+    print("\n" + verdict["text"])
+
+    figures = {
+        "accuracy": save_accuracy_plot(summary, names, sizes, n_seeds, out_dir / "demo_accuracy.png"),
+        "samples": save_sample_grid(labelled_split(pool, sizes[0], 0)[0], 0, out_dir / "demo_samples.png"),
+    }
+    if len(pooled) == 2:
+        figures["reliability"] = save_reliability_plot(
+            {k: (torch.cat(v[0]), torch.cat(v[1])) for k, v in pooled.items()},
+            summary,
+            sizes[0],
+            out_dir / "demo_reliability.png",
+        )
     total = time.perf_counter() - t_start
-    print(f"\nTest set: {len(test)} held-out digits; samples/s = training samples per second of wall time "
-          f"(data loading in {args.workers} workers + forward/backward on {torch.get_num_threads()} threads).")
-    with open(out_dir / "demo_results.json", "w") as fh:
-        json.dump({"epochs": epochs, "workers": args.workers, "seed": args.seed, "size": args.size,
-                   "total_seconds": total, "runs": results}, fh, indent=2)
-    print(f"Augmented samples: {png.resolve()}")
-    print(f"Numbers:           {(out_dir / 'demo_results.json').resolve()}")
+    result = {
+        "dataset": "sklearn.datasets.load_digits (UCI, 8x8)",
+        "pool_images": len(pool),
+        "test_images": len(test),
+        "configurations": [{"name": c.name, "description": c.description} for c in configs],
+        "seeds": seeds,
+        "sizes": [
+            {
+                "labelled": s,
+                "train_images": next(r["train_images"] for r in runs if r["labelled"] == s),
+                "val_images": next(r["val_images"] for r in runs if r["labelled"] == s),
+            }
+            for s in sizes
+        ],
+        "steps": steps,
+        "batch_size": 32,
+        "workers": args.workers,
+        "jobs": args.jobs,
+        "ece_bins": ECE_BINS,
+        "policy_target": args.target,
+        "runs": runs,
+        "summary": summary,
+        "adaptive_verdict": verdict,
+        "figures": {k: str(v) for k, v in figures.items()},
+        "total_seconds": total,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "demo_results.json"
+    json_path.write_text(json.dumps(result, indent=1, allow_nan=False))
+    for name, path in figures.items():
+        print(f"Figure ({name}): {path.resolve()}")
+    print(f"Numbers: {json_path.resolve()}")
     print(f"Total time: {total:.1f} s")
+    if not all(math.isfinite(r["test_accuracy"]) and math.isfinite(r["ece"]) for r in runs):
+        print("error: a metric is not finite", file=sys.stderr)
+        return 1
     return 0
 
 
