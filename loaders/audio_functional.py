@@ -1,4 +1,4 @@
-"""Compatibility path: the pure audio operations now live in [loaders.audio.functional][].
+"""Compatibility path for [loaders.audio.functional][], where the pure audio operations live.
 
 Every public name of `loaders.audio.functional` is re-exported here, so
 `from loaders.audio_functional import pitch_shift` keeps working.

@@ -21,7 +21,10 @@ Example:
 from __future__ import annotations
 
 from .adapters import Audiomentations, TorchAudio
-from .transforms import AddNoise, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift
+from .transforms import AddNoise, ClipBank, FrequencyMask, Gain, PitchShift, SpeedChange, TimeMask, TimeShift
+
+# The name under which AddNoise pickled its noise bank when loaders.audio was one module: old pickles load.
+_ClipBank = ClipBank
 
 __all__ = [
     "AddNoise",

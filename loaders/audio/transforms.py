@@ -37,7 +37,7 @@ from ..transform import Transform
 from ..validation import check_choice, check_int, check_number, check_range_pair
 from . import functional as AF
 
-__all__ = ["AddNoise", "TimeShift", "SpeedChange", "PitchShift", "Gain", "TimeMask", "FrequencyMask"]
+__all__ = ["AddNoise", "TimeShift", "SpeedChange", "PitchShift", "Gain", "TimeMask", "FrequencyMask", "ClipBank"]
 
 #: Semitone range PitchShift supports (one octave each way: beyond it the phase
 #: vocoder smears transients badly and the resampler drops most of the band).
@@ -63,11 +63,27 @@ class _AudioTransform(Transform):
         return AF.as_waveform(x, owner=type(self).__name__, min_length=min_length)
 
 
-class _ClipBank:
-    """Validated background clips for `AddNoise` (float64 CPU copies)."""
+class ClipBank:
+    """Validated background clips for [AddNoise][loaders.audio.AddNoise] (float64 CPU copies).
 
-    def __init__(self, clips: Sequence[Any], owner: str) -> None:
-        if isinstance(clips, _ClipBank):
+    Args:
+        clips: a non-empty list of waveforms, `(time,)` or `(channels, time)`, not silent.
+            Another `ClipBank` is accepted as is.
+        owner: the transform, for messages.
+
+    Raises:
+        TypeError: `clips` is not a non-empty list of tensors or arrays.
+        ValueError: a clip is not a valid waveform, or is silent.
+
+    Example:
+        >>> import torch
+        >>> bank = ClipBank([torch.ones(100), torch.ones(2, 50)], "AddNoise")
+        >>> len(bank), bank
+        (2, <2 clips: (100,), (2, 50)>)
+    """
+
+    def __init__(self, clips: Sequence[Any], owner: str = "AddNoise") -> None:
+        if isinstance(clips, ClipBank):
             clips = clips.clips
         if isinstance(clips, (torch.Tensor, np.ndarray)) or not isinstance(clips, Sequence) or len(clips) == 0:
             raise TypeError(
@@ -153,7 +169,7 @@ class AddNoise(_AudioTransform):
             check_choice("color", c, sorted(AF.NOISE_COLORS), owner=owner)
         self.color = color if isinstance(color, str) else list(color)
         self._colors = list(colors)
-        self.noise_bank = None if noise_bank is None else _ClipBank(noise_bank, owner)
+        self.noise_bank = None if noise_bank is None else ClipBank(noise_bank, owner)
         self.bank_prob = check_number("bank_prob", bank_prob, low=0.0, high=1.0, owner=owner)
         if not isinstance(per_channel, bool):
             raise TypeError(f"{owner}: per_channel must be a bool, got {per_channel!r}")

@@ -80,14 +80,13 @@ def _check_num_holes(num_holes: Any) -> tuple[tuple[int, int], Any]:
 
 
 class Cutout(Transform):
-    """Cut rectangular holes out of an image (DeVries & Taylor 2017), done right.
+    """Cut rectangular holes out of an image (DeVries & Taylor 2017).
 
-    The seed notebook used ``A.CoarseDropout(max_holes=1, max_height=128, ...)``:
-    albumentations 2.x ignores those 1.x arguments (with only a warning) and
-    applies its default holes instead. This transform has its own small,
-    dependency-free core.
+    A small, dependency-free core ([loaders.image.functional][]). Note that
+    albumentations 2.x ignores its 1.x `CoarseDropout` arguments (`max_holes`,
+    `max_height`, `fill_value`) with only a warning and applies its default holes.
 
-    Geometry (decided and tested):
+    Geometry:
 
     * **Centres** are uniform over the whole image, so a hole near an edge is
       clipped and covers less area, exactly as in the Cutout paper (on average a

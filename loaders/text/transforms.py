@@ -130,10 +130,9 @@ class RandomDeletion(_WordOp):
     kept, so a text with words never comes back without one. Punctuation is
     kept; the spacing around a removed word is tidied.
 
-    The per-word probability is ``p_word`` (the issue's ``RandomDeletion(p)``:
-    it is the first positional argument, so ``RandomDeletion(0.1)`` means 10 %
-    of the words), because ``p`` is every transform's probability of applying
-    at all.
+    The per-word probability is `p_word`, the first positional argument, so
+    `RandomDeletion(0.1)` drops 10 % of the words; `p` is, as for every
+    transform, the probability of applying at all.
 
     Args:
         p_word: probability of dropping each word, in [0, 1]. EDA's ``p_rd``, 0.1.

@@ -77,3 +77,15 @@ def test_odd_arrays_raise_clearly(x, exc, words):
         Gain()(x, rng=0)
     for w in words:
         assert w in str(e.value)
+
+
+def test_pickles_from_the_single_module_layout_still_load():
+    """Before the package split, AddNoise pickled its bank as loaders.audio._ClipBank and itself as loaders.audio."""
+    import pickle
+
+    t = AddNoise(noise_bank=[torch.ones(100)], snr_db=(10, 10))
+    old = pickle.dumps(t, protocol=0)
+    old = old.replace(b"loaders.audio.transforms\n", b"loaders.audio\n").replace(b"\nClipBank\n", b"\n_ClipBank\n")
+    assert b"loaders.audio.transforms" not in old and b"_ClipBank" in old
+    x = torch.randn(300, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(pickle.loads(old)(x, rng=3), t(x, rng=3))

@@ -118,3 +118,13 @@ def test_negative_stride_arrays_work():
 def test_image_size_with_layout():
     assert image_size(np.zeros((3, 5, 7)), "CHW") == (5, 7, 3)
     assert image_size(torch.zeros(5, 7, 3), "HWC") == (5, 7, 3)
+
+
+def test_instances_pickled_without_a_layout_attribute_load_with_the_default():
+    import pickle
+
+    t = Cutout(size=4, fill=0, p=1.0)
+    del t.__dict__["layout"]  # as pickled before layout= existed
+    clone = pickle.loads(pickle.dumps(t))
+    img = _img(5)
+    np.testing.assert_array_equal(clone(img, rng=2), Cutout(size=4, fill=0, p=1.0)(img, rng=2))
