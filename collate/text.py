@@ -39,22 +39,16 @@ import numpy as np
 import torch
 
 from loaders.hf import TokenizerAdapter, check_text, no_fork_deadlock, pad_sequences
-from loaders.keys import KeyedBatch
 from loaders.validation import check_int, check_number, check_probability, check_seed
 
+from .context import describe_sample
 from .functional.targets import soft_labels
-from .randomness import CollateRandomness
+from .randomness import CollateRandomness, MixingSwitch, check_pairing, draw_pairing
 
 __all__ = ["TextCollate", "EmbeddingMixer", "soft_labels", "pad_sequences", "MIX_KEYS"]
 
 #: The keys TextCollate adds for embedding MixUp (not model inputs).
 MIX_KEYS = ("mix_index", "mix_lambda")
-
-
-def _where(i: int, batch: Sequence[Any]) -> str:
-    if isinstance(batch, KeyedBatch) and i < len(batch.indices):
-        return f"sample {i} (dataset index {batch.indices[i]})"
-    return f"sample {i}"
 
 
 def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
@@ -72,7 +66,7 @@ def _as_id_list(value: Any, where: str, name: str) -> np.ndarray:
     return arr
 
 
-class TextCollate:
+class TextCollate(MixingSwitch):
     """Collate text samples into padded token batches with soft labels (and embedding MixUp).
 
     Samples may be dicts or tuples:
@@ -109,6 +103,9 @@ class TextCollate:
             non-persistent workers draw anew each epoch; ``None`` = OS entropy).
         target_dtype: floating dtype of ``labels``.
         pad_token_id: override the tokenizer's pad token id.
+        pairing: how partners are drawn, as in [MixUp][collate.mix.MixUp]: ``"derangement"``
+            (default: every sample of a mixed batch gets another one), ``"permutation"``,
+            ``"roll"`` or ``"flip"``.
 
     Returns (from ``__call__``):
         dict with ``input_ids`` (long ``(B, L)``), ``token_type_ids`` (if any), ``attention_mask``
@@ -129,6 +126,9 @@ class TextCollate:
         True
     """
 
+    #: Class default, so that collates pickled before ``pairing`` existed still load.
+    pairing = "derangement"
+
     def __init__(
         self,
         tokenizer: Any,
@@ -146,6 +146,7 @@ class TextCollate:
         seed: int | None = None,
         target_dtype: torch.dtype = torch.float32,
         pad_token_id: int | None = None,
+        pairing: str = "derangement",
     ) -> None:
         owner = "TextCollate"
         no_fork_deadlock()
@@ -185,7 +186,9 @@ class TextCollate:
             raise TypeError(f"{owner}: target_dtype must be a floating torch.dtype, got {target_dtype!r}")
         self.target_dtype = target_dtype
         self.pad_token_id = pad_token_id
+        self.pairing = check_pairing(pairing, owner)
         self._random = CollateRandomness(self.seed, owner)
+        self._init_switch()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled collate (pickles of older versions kept the generator here)."""
@@ -211,6 +214,7 @@ class TextCollate:
             "seed",
             "target_dtype",
             "pad_token_id",
+            "pairing",
         ):
             args.append(f"{name}={getattr(self, name)!r}")
         return f"TextCollate({', '.join(args)})"
@@ -223,7 +227,7 @@ class TextCollate:
     def _split(self, batch: Sequence[Any]):
         texts, pairs, ids, tts, labels = [], [], [], [], []
         for i, s in enumerate(batch):
-            where = _where(i, batch)
+            where = describe_sample(i, batch)
             if isinstance(s, Mapping):
                 if "input_ids" in s:
                     ids.append(_as_id_list(s["input_ids"], where, "input_ids"))
@@ -290,7 +294,7 @@ class TextCollate:
                 for i, row in enumerate(ids):
                     if len(row) > self.max_length:
                         raise ValueError(
-                            f"TextCollate: {_where(i, batch)} has {len(row)} tokens > max_length="
+                            f"TextCollate: {describe_sample(i, batch)} has {len(row)} tokens > max_length="
                             f"{self.max_length}; tokenize with truncation (e.g. HFTextTransform"
                             f"(max_length=...)) instead of cutting special tokens here"
                         )
@@ -300,11 +304,11 @@ class TextCollate:
                 for i, (a, b) in enumerate(zip(ids, tts, strict=False)):
                     if len(a) != len(b):
                         raise ValueError(
-                            f"TextCollate: {_where(i, batch)} has {len(a)} input_ids but {len(b)} token_type_ids"
+                            f"TextCollate: {describe_sample(i, batch)} has {len(a)} input_ids but {len(b)} "
+                            f"token_type_ids"
                         )
-            input_ids, mask = pad_sequences(
-                ids, self._tok.pad_id, pad_to_multiple_of=self.pad_to_multiple_of, side=side
-            )
+            pad_id = cast(int, self._tok.pad_id)  # TextCollate refuses tokenizers without a pad token
+            input_ids, mask = pad_sequences(ids, pad_id, pad_to_multiple_of=self.pad_to_multiple_of, side=side)
             tt = (
                 None if tts is None else pad_sequences(tts, 0, pad_to_multiple_of=self.pad_to_multiple_of, side=side)[0]
             )
@@ -319,7 +323,7 @@ class TextCollate:
             self.num_classes,
             label_smoothing=self.label_smoothing,
             dtype=torch.float64,
-            where=lambda i: f"TextCollate: {_where(i, batch)}",
+            where=lambda i: f"TextCollate: {describe_sample(i, batch)}",
         )
         if self.mixup_alpha is not None:
             index, lam = self._draw(batch)
@@ -341,10 +345,10 @@ class TextCollate:
         n = len(batch)
         alpha = self.mixup_alpha
         rng = self._random.generator(batch)
-        mix = bool(rng.random() < self.p * self._random.strength(batch))
+        mix = bool(rng.random() < self.p * self._random.strength(batch)) and self.mixing
         if alpha is None or not mix or n < 2:
             return np.arange(n), np.ones(n)
-        index = rng.permutation(n)
+        index = draw_pairing(rng, n, self.pairing)
         if self.per_sample:
             lam = rng.beta(alpha, alpha, size=n)
         else:

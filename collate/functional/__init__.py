@@ -67,23 +67,23 @@ from .inputs import (
     SCRATCH_BYTES,
     Box,
     LamLike,
+    Namer,
     as_tensor_inputs,
     check_same_shape,
     empty_batch,
     index_select_scratch,
     is_rowwise,
     owner_prefix,
+    sample_namer,
     stack,
 )
 from .mixup import mixup, mixup_into, mixup_into_unchecked, stack_mixup
 from .pairs import REDUCERS, check_perm, pair_reduce
 from .targets import (
-    Namer,
     int_targets,
     mix_targets,
     mixed_one_hot,
     one_hot,
-    sample_namer,
     smooth_targets,
     soft_labels,
     soft_targets,

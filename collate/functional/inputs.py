@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any, Union
 
@@ -26,6 +26,8 @@ __all__ = [
     "index_select_scratch",
     "is_rowwise",
     "owner_prefix",
+    "sample_namer",
+    "Namer",
     "FLOAT_DTYPES",
     "INT_DTYPES",
     "CHUNK_BYTES",
@@ -57,8 +59,30 @@ def owner_prefix(owner: str) -> str:
     return f"{owner}: " if owner else ""
 
 
+#: Names sample ``i`` in error messages, e.g. ``"MixUp: sample 3 (dataset index 17)"``.
+Namer = Callable[[int], str]
+
+
+def sample_namer(owner: str = "", where: Namer | None = None) -> Namer:
+    """The function naming sample ``i`` in error messages: ``where`` if given, else ``"owner: sample i"``.
+
+    Example:
+        >>> sample_namer("MixUp")(3), sample_namer(where=lambda i: f"row {i}")(3)
+        ('MixUp: sample 3', 'row 3')
+    """
+    if where is not None:
+        return where
+    prefix = owner_prefix(owner)
+    return lambda i: f"{prefix}sample {i}"
+
+
 def as_tensor_inputs(
-    inputs: Sequence[Any], *, owner: str = "", what: str = "input", check_shapes: bool = True
+    inputs: Sequence[Any],
+    *,
+    owner: str = "",
+    what: str = "input",
+    check_shapes: bool = True,
+    where: Namer | None = None,
 ) -> list[Tensor]:
     """Return the per-sample inputs as tensors (numpy arrays are wrapped, not copied).
 
@@ -69,6 +93,22 @@ def as_tensor_inputs(
     ``torch.stack``, which rejects shape and device mismatches itself, and to
     call `check_same_shape` on its ``RuntimeError`` for our message (the
     mixing collates do; this saves about 30 us on 128 small samples).
+    Arrays with negative strides (e.g. ``x[::-1]``) or read-only arrays are copied;
+    object arrays are refused.
+
+    Args:
+        inputs: the per-sample inputs.
+        owner: the class or function name that prefixes error messages.
+        what: what the inputs are called in messages.
+        check_shapes: also check shapes and devices (see above).
+        where: ``where(i) -> str`` naming sample ``i`` (e.g. with its dataset index).
+
+    Returns:
+        The inputs as tensors.
+
+    Raises:
+        TypeError: an input that is neither a tensor nor a numeric array, or mixed dtypes.
+        ValueError: an empty batch, or mixed shapes/devices.
 
     Example:
         >>> import numpy as np
@@ -83,47 +123,67 @@ def as_tensor_inputs(
             not check_shapes or (len(set(map(_SHAPE, inputs))) == 1 and len(set(map(_DEVICE, inputs))) == 1)
         ):
             return inputs
+    name = sample_namer(owner, where)
     out: list[Tensor] = []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor):
             out.append(x)
         elif isinstance(x, np.ndarray):
-            if x.dtype == object:
-                raise TypeError(f"{owner_prefix(owner)}sample {i} {what} is a numpy array of dtype object")
-            # a read-only array would make torch.from_numpy warn; we only read, so copy it instead
-            out.append(torch.from_numpy(x) if x.flags.writeable else torch.from_numpy(x.copy()))
+            if x.dtype.kind not in "biufc":
+                raise TypeError(
+                    f"{name(i)} {what} is a numpy array of dtype {x.dtype}; give numeric arrays (e.g. "
+                    f"np.asarray(x, dtype=np.float32)), not {'objects' if x.dtype == object else 'strings'}"
+                )
+            # a read-only array would make torch.from_numpy warn, and negative strides (x[::-1])
+            # are refused by it; we only read, so copy those instead
+            ok = x.flags.writeable and all(s >= 0 for s in x.strides)
+            out.append(torch.from_numpy(x if ok else np.array(x, order="C")))
         else:
             raise TypeError(
-                f"{owner_prefix(owner)}sample {i} {what} must be a torch.Tensor or numpy.ndarray, got "
+                f"{name(i)} {what} must be a torch.Tensor or numpy.ndarray, got "
                 f"{type(x).__name__} (convert images with torchvision.transforms.v2.functional.pil_to_tensor "
                 f"or ToImage() in the dataset)"
             )
-    check_same_shape(out, owner=owner, what=what)
+    check_same_shape(out, owner=owner, what=what, where=where)
     return out
 
 
 _SHAPE, _DTYPE, _DEVICE = attrgetter("shape"), attrgetter("dtype"), attrgetter("device")
 
 
-def check_same_shape(xs: Sequence[Tensor], *, owner: str = "", what: str = "input") -> None:
-    """Raise ``ValueError``/``TypeError`` naming the first sample whose shape, dtype or device differs."""
+def check_same_shape(xs: Sequence[Tensor], *, owner: str = "", what: str = "input", where: Namer | None = None) -> None:
+    """Raise ``ValueError``/``TypeError`` naming the first sample whose shape, dtype or device differs.
+
+    Args:
+        xs: the per-sample tensors.
+        owner: the class or function name that prefixes error messages.
+        what: what the inputs are called in messages.
+        where: ``where(i) -> str`` naming sample ``i`` (e.g. with its dataset index).
+
+    Raises:
+        ValueError: a shape or device differs from sample 0's.
+        TypeError: a dtype differs from sample 0's.
+
+    Example:
+        >>> check_same_shape([torch.zeros(2), torch.zeros(3)], owner="MixUp")
+        Traceback (most recent call last):
+        ...
+        ValueError: MixUp: sample 1 input has shape (3,), expected (2,) like sample 0; all inputs in a batch must \
+have the same shape (pad variable-length inputs, e.g. with base_collate=collate.PadCollate(...))
+    """
+    name = sample_namer(owner, where)
     first = xs[0]
     for i, x in enumerate(xs):
         if x.shape != first.shape:
             raise ValueError(
-                f"{owner_prefix(owner)}sample {i} {what} has shape {tuple(x.shape)}, expected {tuple(first.shape)} "
+                f"{name(i)} {what} has shape {tuple(x.shape)}, expected {tuple(first.shape)} "
                 f"like sample 0; all {what}s in a batch must have the same shape (pad variable-length inputs, e.g. "
-                f"with "
-                f"base_collate=collate.PadCollate(...))"
+                f"with base_collate=collate.PadCollate(...))"
             )
         if x.dtype != first.dtype:
-            raise TypeError(
-                f"{owner_prefix(owner)}sample {i} {what} has dtype {x.dtype}, expected {first.dtype} like sample 0"
-            )
+            raise TypeError(f"{name(i)} {what} has dtype {x.dtype}, expected {first.dtype} like sample 0")
         if x.device != first.device:
-            raise ValueError(
-                f"{owner_prefix(owner)}sample {i} {what} is on {x.device}, expected {first.device} like sample 0"
-            )
+            raise ValueError(f"{name(i)} {what} is on {x.device}, expected {first.device} like sample 0")
 
 
 def empty_batch(like: Tensor, batch_size: int) -> Tensor:

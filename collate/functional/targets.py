@@ -12,14 +12,14 @@ Example:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from .inputs import LamLike, owner_prefix
+from .inputs import LamLike, Namer, owner_prefix, sample_namer
 
 __all__ = [
     "Namer",
@@ -32,23 +32,6 @@ __all__ = [
     "int_targets",
     "mix_targets",
 ]
-
-
-#: Names sample ``i`` in error messages, e.g. ``"MixUp: sample 3 (dataset index 17)"``.
-Namer = Callable[[int], str]
-
-
-def sample_namer(owner: str = "", where: Namer | None = None) -> Namer:
-    """The function naming sample ``i`` in error messages: ``where`` if given, else ``"owner: sample i"``.
-
-    Example:
-        >>> sample_namer("MixUp")(3), sample_namer(where=lambda i: f"row {i}")(3)
-        ('MixUp: sample 3', 'row 3')
-    """
-    if where is not None:
-        return where
-    prefix = owner_prefix(owner)
-    return lambda i: f"{prefix}sample {i}"
 
 
 def _is_int_scalar(t: Any) -> bool:
@@ -239,8 +222,9 @@ def soft_targets(
     name = sample_namer(owner, where)
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"{prefix}target dtype must be a floating torch.dtype, got {dtype!r}")
-    if isinstance(targets, np.ndarray):
-        targets = torch.from_numpy(targets) if targets.flags.writeable else torch.from_numpy(targets.copy())
+    if isinstance(targets, np.ndarray) and targets.dtype.kind in "biuf":
+        ok = targets.flags.writeable and all(s >= 0 for s in targets.strides)
+        targets = torch.from_numpy(targets if ok else np.array(targets, order="C"))
     if isinstance(targets, Tensor):
         y = _tensor_targets(targets, num_classes, dtype, device, name, prefix)
     else:
