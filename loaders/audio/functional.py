@@ -1,4 +1,4 @@
-"""Pure audio operations: the functional core under [loaders.audio][].
+"""Pure audio operations: the functional core under `loaders.audio`.
 
 Every function here is deterministic (randomness enters only as explicit
 integer seeds) and never modifies its input. Waveforms are float tensors of

@@ -1,7 +1,7 @@
 """A small rule-based English inflection table (no data files, no downloads).
 
 Used by the thesaurus (look up ``"cars"`` under ``car`` and give the synonym
-back as ``"automobiles"``) and by [loaders.text.syntax][] (past participles
+back as ``"automobiles"``) and by `loaders.text.syntax` (past participles
 for the passive voice). Regular forms follow the spelling rules (``-es`` after
 sibilants, ``y -> ies``, final-consonant doubling for stressed CVC endings);
 about 170 irregular verbs and the common irregular nouns are listed.

@@ -213,7 +213,7 @@ def _has_synonyms(word: str, thesaurus, stop_words) -> tuple[str, ...]:
     return thesaurus.lookup(word)
 
 
-#: Above this many words, [insert_synonyms][loaders.text.ops.insert_synonyms] keeps the words in blocks
+#: Above this many words, `insert_synonyms` keeps the words in blocks
 #: (inserting into one flat list costs time proportional to its length: quadratic on long documents).
 BLOCKED_INSERT_WORDS = 2048
 _BLOCK = 256
@@ -288,7 +288,7 @@ def _insert_blocked(
     stop_words: frozenset[str],
     inserted: list[list[Any]],
 ) -> Parts:
-    """[insert_synonyms][loaders.text.ops.insert_synonyms] on blocks of words: the same draws, the same output.
+    """`insert_synonyms` on blocks of words: the same draws, the same output.
 
     Word `i` (counting earlier insertions) sits in block `k = searchsorted(ends, i, "right")`
     at `i - ends[k - 1]`, where `ends` holds the running word counts of the blocks; each
@@ -422,7 +422,7 @@ def shuffle_sentences(text: str, rng) -> tuple[str, Info]:
 
 
 def delete_simple_tokens(tokens: list[str], dropped: list[int]) -> str:
-    """[delete_at][loaders.text.ops.delete_at] on a simple text's tokens (word + optional mark, see ``is_simple``).
+    """`delete_at` on a simple text's tokens (word + optional mark, see ``is_simple``).
 
     The rules of ``delete_at`` reduce to: a dropped word's trailing mark goes to the
     previous kept token (``the fox, jumps`` -> ``the, jumps``), or, with no kept token

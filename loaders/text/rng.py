@@ -16,7 +16,7 @@ seeds for free and is the same on every platform and Python version:
 * ``swap_pairs(m, n)`` draws EDA's ``n`` random swaps among ``m`` words from
   32-bit halves of SplitMix64 outputs (usually one mixing step per swap).
 
-These are the methods [loaders.text.ops][] uses; any ``random.Random`` also
+These are the methods `loaders.text.ops` uses; any ``random.Random`` also
 works there (``bernoulli_indices`` and ``swap_pairs`` are optional).
 
 Example:
@@ -60,7 +60,7 @@ class HashRng:
         return r
 
     def random(self) -> float:
-        """A uniform float in [0, 1) with 53 random bits."""
+        """A uniform float in `0, 1) with 53 random bits."""
         self._state = z = (self._state + _GOLDEN) & _M
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
@@ -75,7 +75,7 @@ class HashRng:
 
         Each SplitMix64 output gives two draws, its high half, then its low half (the
         spare is kept between calls; the other methods leave it alone), so this costs
-        half a mixing step. [replace_synonyms][loaders.text.ops.replace_synonyms] draws with it.
+        half a mixing step. [replace_synonyms` draws with it.
 
         Example:
             >>> r = HashRng(3)
@@ -173,7 +173,7 @@ def swap_pairs(state: int, m: int, n: int) -> tuple[list[tuple[int, int]], int]:
     second one, else that swap is skipped) on a stream of 32-bit draws: each
     SplitMix64 output gives two (high half, then low half), and a draw ``h`` becomes
     the index ``(h * m) >> 32`` (bias below ``m / 2**32``). A swap usually costs
-    one mixing step. [swap_inplace][loaders.text.ops.swap_inplace] uses it through
+    one mixing step. `swap_inplace` uses it through
     `HashRng.swap_pairs`. Returns ``(pairs, new_state)``.
 
     Example:

