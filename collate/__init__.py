@@ -4,6 +4,8 @@
   [MixUpOrCutMix][collate.mix.MixUpOrCutMix] stack and mix images, spectrograms or
   signals and return soft targets;
 - [PadCollate][collate.pad.PadCollate] pads variable-length inputs;
+- [BatchStage][collate.stage.BatchStage] applies cheap per-sample transforms (Cutout, masks, gain)
+  on the stacked batch, keyed per sample;
 - [TextCollate][collate.text.TextCollate] and [EmbeddingMixer][collate.text.EmbeddingMixer]
   batch text (MixUp in embedding space);
 - `collate.functional`: the pure tensor ops underneath.
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from . import functional
     from .mix import CutMix, MixUp, MixUpOrCutMix
     from .pad import PadCollate
+    from .stage import BatchStage
     from .text import EmbeddingMixer, TextCollate
 
 _LAZY = {
@@ -34,11 +37,21 @@ _LAZY = {
     "CutMix": ".mix",
     "MixUpOrCutMix": ".mix",
     "PadCollate": ".pad",
+    "BatchStage": ".stage",
     "TextCollate": ".text",
     "EmbeddingMixer": ".text",
 }
 
-__all__ = ["CutMix", "EmbeddingMixer", "MixUp", "MixUpOrCutMix", "PadCollate", "TextCollate", "functional"]
+__all__ = [
+    "BatchStage",
+    "CutMix",
+    "EmbeddingMixer",
+    "MixUp",
+    "MixUpOrCutMix",
+    "PadCollate",
+    "TextCollate",
+    "functional",
+]
 
 
 def __getattr__(name: str) -> Any:

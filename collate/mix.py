@@ -326,6 +326,7 @@ class _MixCollate(MixingSwitch):
         read = self._read(batch, first, kind, fields, ikey, tkey, owner)
         n = len(read.rows)
         params, perm_arr = self._draw(rng, n, strength, read.rows[0].shape, read.layout)
+        F.quantize_mix_params(params, read.rows[0].dtype)  # uint8: exact fixed-point MixUp, targets on the same lam
         target_lam = self._target_lams(read, params, owner, batch)
         x, y, mixed = self._mix(read, params, perm_arr, owner, target_lam, batch)
         if target_lam is not None:

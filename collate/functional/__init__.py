@@ -77,7 +77,7 @@ from .inputs import (
     sample_namer,
     stack,
 )
-from .mixup import mixup, mixup_into, mixup_into_unchecked, stack_mixup
+from .mixup import mixup, mixup_into, mixup_into_unchecked, quantize_lam, quantize_mix_params, stack_mixup
 from .pairs import REDUCERS, check_perm, pair_reduce
 from .targets import (
     int_targets,
@@ -107,6 +107,8 @@ __all__ = [
     "stack_mixup",
     "mixup_into",
     "mixup_into_unchecked",
+    "quantize_lam",
+    "quantize_mix_params",
     "cutmix_box",
     "box_area",
     "cutmix_valid_lam",

@@ -156,7 +156,26 @@ def _all_finite(t: torch.Tensor) -> bool:
 
 
 def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram") -> tuple[torch.Tensor, bool]:
-    """Validate a real spectrogram ``(..., freq, time)``; return ``(tensor, was_numpy)``."""
+    """Validate a real spectrogram `(..., freq, time)`; return `(tensor, was_numpy)`.
+
+    Args:
+        x: a floating-point tensor or numpy array (magnitude, power or dB).
+        owner: the transform or function, for messages.
+        name: what the input is called, for messages.
+
+    Returns:
+        `(tensor, was_numpy)`; a numpy input is viewed as a tensor (copied only when
+        it is read-only, not C-contiguous or not in native byte order).
+
+    Raises:
+        TypeError: not a tensor/array, or not floating point.
+        ValueError: fewer than 2 dimensions, empty, or NaN/inf values.
+
+    Example:
+        >>> t, was_numpy = check_spectrogram(np.ones((2, 40, 100), np.float32))
+        >>> tuple(t.shape), was_numpy
+        ((2, 40, 100), True)
+    """
     if isinstance(x, np.ndarray) and x.dtype.kind not in "f":
         raise TypeError(f"{owner}: {name} must be a floating-point array, got dtype {x.dtype}")
     t, was_numpy = _to_tensor(x, owner, name)
@@ -172,7 +191,19 @@ def check_spectrogram(x: Array, owner: str = "audio", name: str = "spectrogram")
 
 
 def restore_type(y: torch.Tensor, was_numpy: bool) -> Array:
-    """Give the result back as numpy when the input was numpy."""
+    """Give the result back as numpy when the input was numpy.
+
+    Args:
+        y: the result.
+        was_numpy: the second value returned by [as_waveform][loaders.audio.functional.as_waveform].
+
+    Returns:
+        `y.numpy()` or `y`.
+
+    Example:
+        >>> type(restore_type(torch.zeros(2), True)).__name__
+        'ndarray'
+    """
     return y.numpy() if was_numpy else y
 
 
@@ -180,7 +211,21 @@ def restore_type(y: torch.Tensor, was_numpy: bool) -> Array:
 # Noise
 # ---------------------------------------------------------------------------
 def signal_power(x: torch.Tensor, per_channel: bool = False) -> torch.Tensor:
-    """Mean square in float64 (no overflow for loud float32 clips); over all samples or per channel."""
+    """Mean square in float64 (no overflow for loud float32 clips), over all samples or per channel.
+
+    Args:
+        x: a waveform `(time,)` or `(channels, time)`.
+        per_channel: one power per channel (shape `(channels, 1)`) instead of one in all.
+
+    Returns:
+        A float64 tensor.
+
+    Example:
+        >>> x = torch.tensor([[1.0, 1.0], [3.0, 3.0]])
+        >>> p, pc = signal_power(x), signal_power(x, per_channel=True)
+        >>> round(p.item(), 9), [round(v, 9) for v in pc.flatten().tolist()]
+        (5.0, [1.0, 9.0])
+    """
     if per_channel:
         norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True, dtype=torch.float64)
         return norm.square() / x.shape[-1]
@@ -225,7 +270,20 @@ def colored_noise(
 
 
 def tile_segment(clip: torch.Tensor, offset: int, length: int) -> torch.Tensor:
-    """``length`` samples of ``clip`` starting at ``offset``, wrapping around (tiling) as needed."""
+    """`length` samples of `clip` starting at `offset`, wrapping around (tiling) as needed.
+
+    Args:
+        clip: a waveform; the last axis is time.
+        offset: the first sample, `0 <= offset < clip.shape[-1]`.
+        length: how many samples to return.
+
+    Returns:
+        A tensor with `length` samples on the last axis.
+
+    Example:
+        >>> tile_segment(torch.tensor([1.0, 2.0, 3.0]), 2, 5)
+        tensor([3., 1., 2., 3., 1.])
+    """
     n = clip.shape[-1]
     idx = (torch.arange(length, device=clip.device) + int(offset)) % n
     return clip.index_select(-1, idx)
@@ -337,12 +395,23 @@ def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
 
 
 def rational_approx(value: float, max_error: float) -> tuple[int, int]:
-    """The simplest fraction ``p/q`` with ``|p/q - value| <= max_error * value``.
+    """The simplest fraction `p/q` with `|p/q - value| <= max_error * value`.
 
     "Simplest" means smallest denominator (continued-fraction search), which
     keeps the resampling kernel small. The relative error is at most
-    ``max_error`` by construction; the denominator is at most about
-    ``1 / (max_error * value)``.
+    `max_error` by construction; the denominator is at most about
+    `1 / (max_error * value)`.
+
+    Args:
+        value: a positive number.
+        max_error: the relative tolerance, > 0.
+
+    Returns:
+        `(p, q)`, positive integers.
+
+    Example:
+        >>> rational_approx(1.5, 1e-3), rational_approx(math.pi, 1e-3)
+        ((3, 2), (22, 7))
     """
     if not value > 0 or not math.isfinite(value):
         raise ValueError(f"rational_approx: value must be a positive finite number, got {value!r}")
@@ -414,12 +483,26 @@ def _build_kernel(
 
 
 def resample(x: torch.Tensor, orig: int, new: int, lowpass_width: int = 6, rolloff: float = 0.99) -> torch.Tensor:
-    """Resample the last axis by the integer ratio ``new / orig`` (windowed-sinc polyphase).
+    """Resample the last axis by the integer ratio `new / orig` (windowed-sinc polyphase).
 
-    Output length is ``ceil(len * new / orig)`` (as in torchaudio). The kernel
+    Output length is `ceil(len * new / orig)` (as in torchaudio). The kernel
     for the reduced ratio is cached (bounded LRU, per dtype and device), so a
-    repeated ratio costs one matrix product of ``orig + 2 * width`` taps per
+    repeated ratio costs one matrix product of `orig + 2 * width` taps per
     output sample (bitwise independent of the thread count).
+
+    Args:
+        x: a float waveform; the last axis is time.
+        orig: the original rate (any positive integer unit).
+        new: the new rate.
+        lowpass_width: the sinc's zero crossings on each side (sharper filter, longer kernel).
+        rolloff: the cut-off as a fraction of the lower Nyquist frequency.
+
+    Returns:
+        The resampled waveform, same dtype and device.
+
+    Example:
+        >>> resample(torch.sin(torch.arange(1600) * 0.1), 2, 1).shape
+        torch.Size([800])
     """
     orig, new = int(orig), int(new)
     if orig <= 0 or new <= 0:
@@ -458,11 +541,25 @@ def speed_change(x: torch.Tensor, num: int, den: int) -> torch.Tensor:
 # Phase vocoder and pitch shifting
 # ---------------------------------------------------------------------------
 def stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor) -> torch.Tensor:
-    """Complex STFT in frames-major layout ``(..., frames, n_fft // 2 + 1)``.
+    """Complex STFT in frames-major layout `(..., frames, n_fft // 2 + 1)`.
 
-    Same frames as ``torch.stft(x, n_fft, hop_length, window=window, center=True,
-    pad_mode="reflect")`` transposed: reflect padding of ``n_fft // 2`` on both sides,
-    ``1 + len // hop_length`` frames. Needs ``len > n_fft // 2``.
+    Same frames as `torch.stft(x, n_fft, hop_length, window=window, center=True,
+    pad_mode="reflect")` transposed: reflect padding of `n_fft // 2` on both sides,
+    `1 + len // hop_length` frames. Needs `len > n_fft // 2`.
+
+    Args:
+        x: a float waveform; the last axis is time.
+        n_fft: the frame size.
+        hop_length: the step between frames.
+        window: a window of `n_fft` samples (same dtype and device as `x`).
+
+    Returns:
+        A complex tensor `(..., frames, n_fft // 2 + 1)`.
+
+    Example:
+        >>> w = torch.hann_window(256, dtype=torch.float64)
+        >>> stft_frames(torch.randn(2000, dtype=torch.float64), 256, 64, w).shape
+        torch.Size([32, 129])
     """
     pad = n_fft // 2
     lead = x.shape[:-1]
@@ -472,11 +569,27 @@ def stft_frames(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tens
 
 
 def istft_frames(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, length: int) -> torch.Tensor:
-    """Inverse of `stft_frames` by windowed overlap-add, trimmed or zero-padded to ``length``.
+    """Inverse of [stft_frames][loaders.audio.functional.stft_frames]: windowed overlap-add, cut or padded to `length`.
 
-    Matches ``torch.istft(..., center=True, length=length)`` on the transposed
-    spectrogram. When ``hop_length`` divides ``n_fft`` the overlap-add is done
-    with ``n_fft / hop_length`` block additions (fast); otherwise with ``fold``.
+    Matches `torch.istft(..., center=True, length=length)` on the transposed
+    spectrogram. When `hop_length` divides `n_fft` the overlap-add is done
+    with `n_fft / hop_length` block additions (fast); otherwise with `fold`.
+
+    Args:
+        spec: a complex STFT `(..., frames, n_fft // 2 + 1)`.
+        n_fft: the frame size.
+        hop_length: the step between frames.
+        window: the analysis window.
+        length: the number of output samples.
+
+    Returns:
+        A real waveform `(..., length)`.
+
+    Example:
+        >>> w = torch.hann_window(256, dtype=torch.float64)
+        >>> x = torch.randn(2000, dtype=torch.float64)
+        >>> torch.allclose(istft_frames(stft_frames(x, 256, 64, w), 256, 64, w, 2000), x, atol=1e-9)
+        True
     """
     frames = torch.fft.irfft(spec, n=n_fft, dim=-1).mul_(window)  # (..., M, n_fft)
     lead, m = frames.shape[:-2], frames.shape[-2]
@@ -519,12 +632,26 @@ def _inverse_envelope(window: torch.Tensor, hop: int, m: int, start: int, stop: 
 
 
 def phase_vocoder(spec: torch.Tensor, rate: float, hop_length: int) -> torch.Tensor:
-    """Time-stretch a complex STFT in frames-major layout ``(..., frames, freq)`` by ``rate`` (> 1 is faster).
+    """Time-stretch a complex STFT in frames-major layout `(..., frames, freq)` by `rate` (> 1 is faster).
 
     Classic phase vocoder: magnitudes are interpolated between neighbouring
     frames; phases are accumulated from the measured instantaneous frequency
     of each bin, so stationary partials keep their frequency. (The layout is
-    the transpose of ``torch.stft``'s, so that frames are contiguous rows.)
+    the transpose of `torch.stft`'s, so that frames are contiguous rows.)
+
+    Args:
+        spec: a complex STFT from [stft_frames][loaders.audio.functional.stft_frames].
+        rate: the speed-up factor, > 0.
+        hop_length: the hop the STFT was computed with.
+
+    Returns:
+        A complex STFT with `ceil(frames / rate)` frames.
+
+    Example:
+        >>> w = torch.hann_window(256, dtype=torch.float64)
+        >>> spec = stft_frames(torch.randn(2000, dtype=torch.float64), 256, 64, w)
+        >>> phase_vocoder(spec, 2.0, 64).shape
+        torch.Size([16, 129])
     """
     n_frames, n_freq = spec.shape[-2], spec.shape[-1]
     real = spec.real.dtype
@@ -604,12 +731,26 @@ def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: in
 
 
 def pitch_shift(x: torch.Tensor, num: int, den: int, n_fft: int = 1024, hop_length: int | None = None) -> torch.Tensor:
-    """Multiply every frequency by ``num/den`` and keep the length.
+    """Multiply every frequency by `num/den` and keep the length.
 
-    Time-stretches to ``ceil(len * num / den)`` samples with the phase vocoder
-    (pitch kept) and resamples by ``den/num`` (duration back, pitch times
-    ``num/den``). The pitch factor is therefore exactly ``num/den``; the phase
+    Time-stretches to `ceil(len * num / den)` samples with the phase vocoder
+    (pitch kept) and resamples by `den/num` (duration back, pitch times
+    `num/den`). The pitch factor is therefore exactly `num/den`; the phase
     vocoder adds no systematic frequency error for stationary partials.
+
+    Args:
+        x: a float waveform `(time,)` or `(channels, time)`, longer than `n_fft`.
+        num: numerator of the pitch factor.
+        den: denominator of the pitch factor.
+        n_fft: the STFT size.
+        hop_length: the STFT hop (default `n_fft // 4`).
+
+    Returns:
+        The shifted waveform, same shape, dtype and device.
+
+    Example:
+        >>> pitch_shift(torch.sin(torch.arange(4000) * 0.1), 5, 4, n_fft=512).shape
+        torch.Size([4000])
     """
     n = x.shape[-1]
     if num == den:
