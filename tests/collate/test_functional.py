@@ -58,8 +58,13 @@ def test_cutmix_box_matches_timm(monkeypatch, hw):
 
 
 @settings(max_examples=200, deadline=None)
-@given(H=st.integers(1, 64), W=st.integers(1, 64), lam=st.floats(0, 1), uy=st.floats(0, 1, exclude_max=True),
-       ux=st.floats(0, 1, exclude_max=True))
+@given(
+    H=st.integers(1, 64),
+    W=st.integers(1, 64),
+    lam=st.floats(0, 1),
+    uy=st.floats(0, 1, exclude_max=True),
+    ux=st.floats(0, 1, exclude_max=True),
+)
 def test_cutmix_box_properties(H, W, lam, uy, ux):
     (y0, y1, x0, x1), lam_c = F.cutmix_box((H, W), lam, (uy, ux))
     assert 0 <= y0 <= y1 <= H and 0 <= x0 <= x1 <= W
@@ -67,7 +72,7 @@ def test_cutmix_box_properties(H, W, lam, uy, ux):
     # the unclipped box has sides int(H * sqrt(1 - lam)), int(W * sqrt(1 - lam))
     r = math.sqrt(1 - lam)
     assert y1 - y0 <= int(H * r) and x1 - x0 <= int(W * r)
-    cy, cx = int(uy * H), int(ux * W)
+    cy, _cx = int(uy * H), int(ux * W)
     if int(H * r) > 0:
         assert y0 <= cy < y1 or (y1 - y0) == 0 or cy == y1  # the centre row is inside (or on an edge when side 1)
     assert lam_c >= lam - 1e-12  # clipping only keeps more
@@ -204,7 +209,8 @@ def test_uint8_rounds_not_truncates(path):
     ref = 0.7 * torch.stack(xs).double() + 0.3 * torch.stack(xs[::-1]).double()  # [76.5, 178.5, 10.3, 7.3], ...
     assert out.dtype == torch.uint8
     assert out[0, 0].tolist() == [76, 178, 10, 7]  # ties to even: 76.5 -> 76, 178.5 -> 178
-    assert out[1, 0].tolist() == [178, 76, 11, 8]  # 178.5 -> 178, 76.5 -> 76, 10.7 -> 11, 7.7 -> 8 (truncation gives 10, 7)
+    # 178.5 -> 178, 76.5 -> 76, 10.7 -> 11, 7.7 -> 8 (truncation gives 10, 7)
+    assert out[1, 0].tolist() == [178, 76, 11, 8]
     assert float((out.double() - ref).abs().max()) <= 0.5
 
 
@@ -221,8 +227,9 @@ def test_integer_mixup_vs_float_reference(path, dtype):
     assert float((out.double() - ref.floor()).abs().sum()) > 0  # not truncation
 
 
-@pytest.mark.parametrize("dtype,tol", [(torch.float16, 2 ** -10), (torch.bfloat16, 2 ** -7), (torch.float32, 1e-6),
-                                       (torch.float64, 1e-12)])
+@pytest.mark.parametrize(
+    "dtype,tol", [(torch.float16, 2**-10), (torch.bfloat16, 2**-7), (torch.float32, 1e-6), (torch.float64, 1e-12)]
+)
 def test_float_dtypes(path, dtype, tol):
     B = 5
     xs = _batch(B, (2, 6, 4), dtype, seed=2)
@@ -246,7 +253,7 @@ def test_inputs_not_mutated(path):
     xb = x.clone()
     F.mixup(x, [1, 2, 3, 0], 0.4)
     F.cutmix(x, [1, 2, 3, 0], (1, 4, 0, 5))
-    assert all(torch.equal(a, b) for a, b in zip(xs, before)) and torch.equal(x, xb)
+    assert all(torch.equal(a, b) for a, b in zip(xs, before, strict=False)) and torch.equal(x, xb)
 
 
 def test_per_sample_boxes_read_partners_from_originals(path):
@@ -299,22 +306,25 @@ def test_mixed_one_hot_equals_mix_of_smoothed(labels, lam, eps, rnd):
     torch.testing.assert_close(a.sum(1), torch.ones(len(labels), dtype=torch.float64))
 
 
-@pytest.mark.parametrize("targets,err,match", [
-    ([0, 3], ValueError, r"sample 1 target 3 is out of range.*\[0, 2\]"),
-    ([-1, 0], ValueError, r"sample 0 target -1"),
-    (torch.tensor([0, 5]), ValueError, r"sample 1 target 5"),
-    ([0, [0.5, 0.5]], ValueError, r"sample 1 soft target has width 2, expected num_classes=3"),
-    (torch.ones(2, 4), ValueError, r"width 4, expected num_classes=3"),
-    ([[0.5, float("nan"), 0.5]], ValueError, r"sample 0 .*NaN"),
-    ([1, [0.5, -0.5, 1.0]], ValueError, r"sample 1 .*negative"),
-    ([[0, 0, 0]], ValueError, r"sample 0 .*sums to 0"),
-    ([1, 2.0], TypeError, r"sample 1 target 2.0 is a float"),
-    ([True, 1], TypeError, r"sample 0"),
-    ([torch.tensor(1.0)], TypeError, r"sample 0 .*not an integer class index"),
-    (torch.tensor([0.0, 1.0]), TypeError, r"integer class indices"),
-    ([], ValueError, r"empty"),
-    ([["a", "b", "c"]], TypeError, r"sample 0"),
-])
+@pytest.mark.parametrize(
+    "targets,err,match",
+    [
+        ([0, 3], ValueError, r"sample 1 target 3 is out of range.*\[0, 2\]"),
+        ([-1, 0], ValueError, r"sample 0 target -1"),
+        (torch.tensor([0, 5]), ValueError, r"sample 1 target 5"),
+        ([0, [0.5, 0.5]], ValueError, r"sample 1 soft target has width 2, expected num_classes=3"),
+        (torch.ones(2, 4), ValueError, r"width 4, expected num_classes=3"),
+        ([[0.5, float("nan"), 0.5]], ValueError, r"sample 0 .*NaN"),
+        ([1, [0.5, -0.5, 1.0]], ValueError, r"sample 1 .*negative"),
+        ([[0, 0, 0]], ValueError, r"sample 0 .*sums to 0"),
+        ([1, 2.0], TypeError, r"sample 1 target 2.0 is a float"),
+        ([True, 1], TypeError, r"sample 0"),
+        ([torch.tensor(1.0)], TypeError, r"sample 0 .*not an integer class index"),
+        (torch.tensor([0.0, 1.0]), TypeError, r"integer class indices"),
+        ([], ValueError, r"empty"),
+        ([["a", "b", "c"]], TypeError, r"sample 0"),
+    ],
+)
 def test_soft_targets_errors(targets, err, match):
     with pytest.raises(err, match=match):
         F.soft_targets(targets, 3)
@@ -326,7 +336,10 @@ def test_pair_reduce():
     assert out.tolist() == [9, 9, 5, 5] and lengths.tolist() == [3, 9, 5, 1]
     mask = torch.tensor([[1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=torch.bool)
     assert F.pair_reduce(mask, [2, 0, 1], [True, False, True], "or").tolist() == [
-        [True, True, True], [True, True, False], [True, True, True]]
+        [True, True, True],
+        [True, True, False],
+        [True, True, True],
+    ]
     with pytest.raises(ValueError, match="pair_reduce method"):
         F.pair_reduce(lengths, [0, 1, 2, 3], [False] * 4, "mean")
 

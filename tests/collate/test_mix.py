@@ -41,7 +41,7 @@ def _reference(samples, params, k, per_sample, eps=0.0):
         if modes[i] == "mixup":
             out[i] = lams[i] * xs[i] + (1 - lams[i]) * xs[perm[i]]
         elif modes[i] == "cutmix":
-            idx = (Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2]))
+            idx = (Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2], strict=False))
             out[i][idx] = xs[perm[i]][idx]
     lam_t = torch.tensor(lams, dtype=torch.float64).view(-1, 1)
     y_ref = lam_t * y + (1 - lam_t) * y[perm]
@@ -132,7 +132,7 @@ def test_cutmix_1d_signals_and_spectrograms():
 
 
 def test_batch_of_one_and_odd_batches():
-    (x0, _), = _samples(1)
+    ((x0, _),) = _samples(1)
     for cls in ALL:
         x, y = cls(5, seed=0)([(x0, 2)])
         assert torch.equal(x[0], x0) and y.tolist() == [[0, 0, 1, 0, 0]]
@@ -162,7 +162,9 @@ def test_p_is_a_probability_per_batch_and_per_sample():
     samples = _samples(8)
     mixed = sum(MixUp(5, p=0.3, seed=s, return_params=True)(samples)[2]["mode"] == "mixup" for s in range(300))
     assert 60 <= mixed <= 120  # Binomial(300, 0.3): mean 90, sd 7.9
-    modes = [m for s in range(40) for m in MixUp(5, p=0.3, per_sample=True, seed=s, return_params=True)(samples)[2]["mode"]]
+    modes = [
+        m for s in range(40) for m in MixUp(5, p=0.3, per_sample=True, seed=s, return_params=True)(samples)[2]["mode"]
+    ]
     assert 0.2 <= modes.count("mixup") / len(modes) <= 0.4
 
 
@@ -261,8 +263,9 @@ def _pad_collate_dict(samples):
 
 def test_base_collate_and_pair_reduce():
     samples = [(torch.ones(1, n), i) for i, n in enumerate([3, 8, 5, 2])]
-    x, y, lengths, params = MixUp(4, seed=0, base_collate=_pad_collate, pair_reduce={2: "max"},
-                                  return_params=True)(samples)
+    x, y, lengths, params = MixUp(4, seed=0, base_collate=_pad_collate, pair_reduce={2: "max"}, return_params=True)(
+        samples
+    )
     raw = torch.tensor([3, 8, 5, 2])
     perm = params["perm"]
     assert lengths.tolist() == [max(raw[i], raw[j]) if j != i else raw[i] for i, j in enumerate(perm)]
@@ -316,7 +319,10 @@ def test_knob_strength_scales_p():
     for knobs in ({"mix_strength": 0.0}, {"strength": 0.0}, {"strength": 1.0, "mix_strength": 0.0}):
         for s in range(5):
             assert MixUp(5, return_params=True)(_keyed(samples, epoch=s, knobs=knobs))[2]["mode"] == "none"
-    assert MixUp(5, return_params=True)(_keyed(samples, knobs={"mix_strength": 1.0, "strength": 0.0}))[2]["mode"] == "mixup"
+    assert (
+        MixUp(5, return_params=True)(_keyed(samples, knobs={"mix_strength": 1.0, "strength": 0.0}))[2]["mode"]
+        == "mixup"
+    )
     with pytest.raises(ValueError, match="mix_strength knob"):
         MixUp(5)(_keyed(samples, knobs={"mix_strength": 2.0}))
 
@@ -364,19 +370,22 @@ def test_samples_not_mutated(cls):
         before = [(s[0].clone(), s[1]) for s in samples]
         for per_sample in (False, True):
             cls(5, seed=0, per_sample=per_sample)(samples)
-        assert all(torch.equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(samples, before))
+        assert all(torch.equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(samples, before, strict=False))
 
 
-@pytest.mark.parametrize("batch,err,match", [
-    ([], ValueError, "empty batch"),
-    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 5), 1)], ValueError, r"sample 1 input has shape \(3, 4, 5\)"),
-    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4), 7)], ValueError, r"sample 1 target 7 is out of range"),
-    ([(torch.zeros(3, 4, 4), -1)], ValueError, r"sample 0 target -1"),
-    ([(torch.zeros(3, 4, 4), [0.5, 0.5])], ValueError, r"sample 0 soft target has width 2, expected num_classes=3"),
-    ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4),)], ValueError, r"sample 1 is tuple of length 1"),
-    ([torch.zeros(3)], TypeError, r"sample 0 must be a tuple/list"),
-    ([("text", 0)], TypeError, r"sample 0 input must be a torch.Tensor"),
-])
+@pytest.mark.parametrize(
+    "batch,err,match",
+    [
+        ([], ValueError, "empty batch"),
+        ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 5), 1)], ValueError, r"sample 1 input has shape \(3, 4, 5\)"),
+        ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4), 7)], ValueError, r"sample 1 target 7 is out of range"),
+        ([(torch.zeros(3, 4, 4), -1)], ValueError, r"sample 0 target -1"),
+        ([(torch.zeros(3, 4, 4), [0.5, 0.5])], ValueError, r"sample 0 soft target has width 2, expected num_classes=3"),
+        ([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 4),)], ValueError, r"sample 1 is tuple of length 1"),
+        ([torch.zeros(3)], TypeError, r"sample 0 must be a tuple/list"),
+        ([("text", 0)], TypeError, r"sample 0 input must be a torch.Tensor"),
+    ],
+)
 def test_bad_batches(batch, err, match):
     with pytest.raises(err, match=match):
         MixUpOrCutMix(3, seed=0)(batch)
@@ -391,12 +400,15 @@ def test_cutmix_needs_enough_dims():
     assert x.shape == (2, 10)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"num_classes": 0}, r"num_classes must be in \[1, inf\], got 0"),
-    ({"num_classes": 3, "alpha": 0.0}, r"alpha must be in \(0.0, inf\], got 0.0"),
-    ({"num_classes": 3, "p": 1.2}, r"p must be in \[0.0, 1.0\], got 1.2"),
-    ({"num_classes": 3, "label_smoothing": -0.1}, "label_smoothing"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"num_classes": 0}, r"num_classes must be in \[1, inf\], got 0"),
+        ({"num_classes": 3, "alpha": 0.0}, r"alpha must be in \(0.0, inf\], got 0.0"),
+        ({"num_classes": 3, "p": 1.2}, r"p must be in \[0.0, 1.0\], got 1.2"),
+        ({"num_classes": 3, "label_smoothing": -0.1}, "label_smoothing"),
+    ],
+)
 def test_argument_messages(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         MixUp(**kwargs)
@@ -408,7 +420,9 @@ def test_argument_messages(kwargs, match):
 
 def test_repr_and_pickle():
     fn = MixUpOrCutMix(10, p=0.5, seed=3)
-    assert repr(fn).startswith("MixUpOrCutMix(num_classes=10, mixup_alpha=0.8, cutmix_alpha=1.0, switch_prob=0.5, p=0.5")
+    assert repr(fn).startswith(
+        "MixUpOrCutMix(num_classes=10, mixup_alpha=0.8, cutmix_alpha=1.0, switch_prob=0.5, p=0.5"
+    )
     fn(_samples(2))  # creates the process-local generator
     clone = pickle.loads(pickle.dumps(fn))
     assert clone._random._rng is None and repr(clone) == repr(fn)
@@ -428,7 +442,7 @@ def test_keyed_loader_same_batches_whatever_num_workers():
 
     a, b = run(0), run(2)
     assert len(a) == len(b) == 3
-    for (xa, ya, pa), (xb, yb, pb) in zip(a, b):
+    for (xa, ya, pa), (xb, yb, pb) in zip(a, b, strict=False):
         assert pa == pb and torch.equal(xa, xb) and torch.equal(ya, yb)
 
 
@@ -469,7 +483,7 @@ def test_scratch_buffer_reuse_leaves_earlier_batches_alone(cls):
     outs = [fn(b) for b in batches]
     kept = [x.clone() for x, _ in outs]
     fn(_keyed(_samples(6, seed=9), epoch=9))
-    for (x, y), k, b in zip(outs, kept, batches):
+    for (x, y), k, b in zip(outs, kept, batches, strict=False):
         x_ref, y_ref = cls(5, seed=0)(b)
         assert torch.equal(x, k) and torch.equal(x, x_ref) and torch.equal(y, y_ref)
     clone = pickle.loads(pickle.dumps(fn))
@@ -484,7 +498,7 @@ def test_scratch_buffer_is_per_thread():
     serial = [MixUpOrCutMix(5, seed=1)(b) for b in batches]
     with ThreadPoolExecutor(4) as ex:
         threaded = list(ex.map(fn, batches))
-    for (xs, ys), (xt, yt) in zip(serial, threaded):
+    for (xs, ys), (xt, yt) in zip(serial, threaded, strict=False):
         assert torch.equal(xs, xt) and torch.equal(ys, yt)
 
 
@@ -517,7 +531,7 @@ def _brute_force_targets(lengths, shape, params, labels, k, per_sample):
             weights.append(None)
             continue
         inbox = torch.zeros(shape, dtype=torch.bool)
-        inbox[(Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2]))] = True
+        inbox[(Ellipsis,) + tuple(slice(a, b) for a, b in zip(boxes[i][0::2], boxes[i][1::2], strict=False))] = True
         own = int((masks[i] & ~inbox).sum())
         partner = int((masks[j] & inbox).sum())
         weights.append((own, partner))
@@ -549,7 +563,7 @@ def test_cutmix_labels_follow_valid_lengths(cls, per_sample, spec_bins):
             continue
         torch.testing.assert_close(y.double(), ref, atol=1e-6, rtol=0)
         assert isinstance(params["lam"], list) and len(params["lam"]) == len(lengths)
-        for i, (lam, w) in enumerate(zip(params["lam"], weights)):
+        for i, (lam, w) in enumerate(zip(params["lam"], weights, strict=False)):
             own, partner = w
             assert lam == pytest.approx(1.0 if own + partner == 0 else own / (own + partner))
             box = params["box"][i] if per_sample else params["box"]
@@ -569,7 +583,7 @@ def test_cutmix_labels_follow_valid_lengths(cls, per_sample, spec_bins):
         for i, j in enumerate(params["perm"]):
             box = params["box"][i] if per_sample else params["box"]
             if box is not None:
-                idx = (i, Ellipsis) + tuple(slice(a, b) for a, b in zip(box[0::2], box[1::2]))
+                idx = (i, Ellipsis) + tuple(slice(a, b) for a, b in zip(box[0::2], box[1::2], strict=False))
                 ref_x[idx] = padded[(j,) + idx[1:]]
         assert torch.equal(x, ref_x)
     assert seen == {"box in both paddings", "partner padding only", "normal"}
@@ -653,10 +667,129 @@ def test_valid_length_labels_reproducible_through_two_workers():
 
     a, b = run(0), run(2)
     assert len(a) == len(b) == 2
-    for da, db in zip(a, b):
+    for da, db in zip(a, b, strict=False):
         assert da["mix_params"] == db["mix_params"]
         assert torch.equal(da["input"], db["input"]) and torch.equal(da["target"], db["target"])
         assert torch.equal(da["lengths"], db["lengths"])
         assert torch.allclose(da["target"].sum(1), torch.ones(4))
-    lams = [lam for d in a for lam, m in zip(d["mix_params"]["lam"], d["mix_params"]["mode"]) if m == "cutmix"]
+    lams = [
+        lam for d in a for lam, m in zip(d["mix_params"]["lam"], d["mix_params"]["mode"], strict=False) if m == "cutmix"
+    ]
     assert lams  # some samples were cut, with valid-length weights
+
+
+# ---------------------------------------------------------------------- layouts (HWC arrays, HWC tensors)
+def _hwc_batch(n=4, h=12, w=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), i % 3) for i in range(n)]
+
+
+@pytest.mark.parametrize("cls", [CutMix, MixUpOrCutMix])
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_hwc_arrays_are_cut_on_height_and_width(cls, per_sample):
+    batch = KeyedBatch(_hwc_batch(), seed=0, epoch=1, indices=[3, 1, 2, 0])
+    chw = KeyedBatch(
+        [(torch.from_numpy(x).permute(2, 0, 1).contiguous(), t) for x, t in batch],
+        seed=0,
+        epoch=1,
+        indices=[3, 1, 2, 0],
+    )
+    kw = dict(num_classes=3, seed=4, per_sample=per_sample, return_params=True)
+    x, y, params = cls(**kw)(batch)  # numpy arrays: HWC by the layout rule
+    x_ref, y_ref, params_ref = cls(**kw, layout="CHW")(chw)
+    assert x.shape == (4, 12, 10, 3)
+    assert params == params_ref
+    assert torch.equal(x, x_ref.permute(0, 2, 3, 1)) and torch.equal(y, y_ref)
+    x2, _, _ = cls(**kw, layout="HWC")(
+        KeyedBatch([(torch.from_numpy(a), t) for a, t in batch], seed=0, epoch=1, indices=[3, 1, 2, 0])
+    )
+    assert torch.equal(x2, x)  # HWC tensors when declared
+
+
+def test_issue_repro_hwc_cutmix_touches_whole_pixels():
+    batch = [(np.zeros((32, 32, 3), np.uint8), 0), (np.full((32, 32, 3), 255, np.uint8), 1)]
+    x, y, params = CutMix(10, p=1.0, seed=0, return_params=True)(batch)
+    y0, y1, x0, x1 = params["box"]
+    inside = torch.zeros(32, 32, dtype=torch.bool)
+    inside[y0:y1, x0:x1] = True
+    assert bool((x[0][inside] == 255).all()) and bool((x[0][~inside] == 0).all())  # all channels of a pixel
+    assert y[0, 0].item() == pytest.approx(1 - inside.sum().item() / 1024)
+
+
+def test_layout_contradictions_and_unambiguous_inputs():
+    with pytest.raises(ValueError, match="layout='HWC'"):
+        CutMix(3, seed=0)([(torch.zeros(32, 32, 3), 0), (torch.ones(32, 32, 3), 1)])
+    with pytest.raises(ValueError, match="layout='CHW'"):  # a (C, F, T) spectrogram array is not HWC
+        CutMix(3, seed=0)([(np.zeros((2, 64, 100), np.float32), 0)] * 2)
+    out, _ = CutMix(3, seed=0, layout="CHW")([(np.zeros((2, 64, 100), np.float32), 0)] * 2)
+    assert out.shape == (2, 2, 64, 100)
+    for shape in [(3, 4, 4), (1, 64, 100), (2, 16000), (1, 50)]:  # CHW images, spectrograms, clips
+        out, _ = MixUpOrCutMix(3, seed=0)([(torch.rand(shape), 0), (torch.rand(shape), 1)])
+        assert out.shape == (2, *shape)
+    assert MixUp(3, seed=0)(_hwc_batch())[0].shape == (4, 12, 10, 3)  # MixUp is elementwise
+    with pytest.raises(ValueError, match="layout must be"):
+        CutMix(3, layout="NHWC")
+    with pytest.raises(ValueError, match="cut_dims=1"):
+        CutMix(3, layout="HWC", cut_dims=1)
+    with pytest.raises(ValueError, match="3-D images"):
+        CutMix(3, layout="HWC")([(torch.zeros(2, 50), 0)])
+
+
+# ---------------------------------------------------------------------- non-finite inputs, cryptic cases
+@pytest.mark.parametrize("cls", ALL)
+def test_check_finite_names_sample_and_dataset_index(cls):
+    xs = [torch.rand(3, 4, 4) for _ in range(4)]
+    xs[2][0, 1, 1] = float("nan")
+    batch = KeyedBatch([(x, 0) for x in xs], seed=0, epoch=0, indices=[5, 6, 9, 7])
+    with pytest.raises(ValueError, match=r"sample 2 \(dataset index 9\) input contains NaN"):
+        cls(3, check_finite=True)(batch)
+    cls(3)(batch)  # off by default
+    xs[2][0, 1, 1] = float("inf")
+    with pytest.raises(ValueError, match="contains inf"):
+        cls(3, check_finite=True)([(x, 0) for x in xs])
+    with pytest.raises(TypeError, match="check_finite must be a bool"):
+        cls(3, check_finite=1)
+
+
+def test_zero_size_inputs_give_a_clear_error():
+    from collate import PadCollate
+
+    clips = [(torch.zeros(1, 0), 0), (torch.zeros(1, 0), 1)]
+    padded = PadCollate()(clips)
+    assert padded[0].shape == (2, 1, 0)  # PadCollate itself pads empty clips to length 0
+    for fn in (CutMix(3, seed=0, base_collate=PadCollate()), MixUpOrCutMix(3, seed=0, base_collate=PadCollate())):
+        with pytest.raises(ValueError, match="zero-size axis"):
+            fn(clips)
+    with pytest.raises(ValueError, match="zero-size axis"):
+        CutMix(3, seed=0)([(torch.zeros(3, 0, 5), 0)] * 2)
+    out, _ = MixUp(3, seed=0)([(torch.zeros(3, 0, 5), 0)] * 2)
+    assert out.shape == (2, 3, 0, 5)
+
+
+def test_negative_strides_object_arrays_none_and_one_element_targets():
+    a = np.arange(2 * 3 * 4 * 4, dtype=np.float32).reshape(2, 3, 4, 4)
+    flipped = [(x[:, ::-1], i) for i, x in enumerate(a)]
+    out, _ = MixUp(3, seed=0, p=0.0)(flipped)
+    assert torch.equal(out, torch.from_numpy(np.ascontiguousarray(a[:, :, ::-1])))
+    assert a[0, 0, 0, 0] == 0  # the caller's array untouched
+    with pytest.raises(TypeError, match="dtype object"):
+        MixUp(3)([(np.array([None, 1], dtype=object), 0)])
+    with pytest.raises(TypeError, match=r"sample 1 \(dataset index 4\) target is None"):
+        MixUp(3)(KeyedBatch([(torch.zeros(2), 0), (torch.zeros(2), None)], indices=[3, 4]))
+    with pytest.raises(ValueError, match="pass a scalar"):
+        MixUp(3)([(torch.zeros(2), torch.tensor([1])), (torch.zeros(2), torch.tensor([2]))])
+
+
+def test_shape_and_target_errors_name_the_dataset_index():
+    batch = KeyedBatch([(torch.zeros(3, 4, 4), 0), (torch.zeros(3, 4, 5), 1)], seed=0, epoch=0, indices=[10, 11])
+    with pytest.raises(ValueError, match=r"sample 1 \(dataset index 11\) input has shape \(3, 4, 5\)"):
+        MixUp(3)(batch)
+    big = KeyedBatch([(torch.zeros(3, 128, 128), 0), (torch.zeros(3, 128, 127), 1)], indices=[10, 11])
+    with pytest.raises(ValueError, match=r"dataset index 11"):
+        CutMix(3)(big)
+    bad = KeyedBatch([(torch.zeros(2), 0), (torch.zeros(2), 7)], indices=[10, 11])
+    with pytest.raises(ValueError, match=r"sample 1 \(dataset index 11\) target 7 is out of range"):
+        MixUp(3)(bad)
+    keys = KeyedBatch([{"image": torch.zeros(2), "label": 0}, {"image": torch.zeros(2), "y": 0}], indices=[1, 2])
+    with pytest.raises(ValueError, match=r"sample 1 \(dataset index 2\) has keys"):
+        MixUp(3)(keys)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import torch
 
 from collate import CutMix, MixUp, PadCollate
 from loaders import AugmentedDataset
@@ -35,8 +35,7 @@ def test_tuple_samples_are_padded_to_the_longest():
 
 def test_multiple_of_mask_and_pad_value():
     waves = _waves([5, 9, 2])
-    x, y, lengths, mask = PadCollate(pad_to_multiple_of=8, return_mask=True, pad_value=-2.5)(
-        [(w, 0) for w in waves])
+    x, y, lengths, mask = PadCollate(pad_to_multiple_of=8, return_mask=True, pad_value=-2.5)([(w, 0) for w in waves])
     assert x.shape == (3, 1, 16)
     assert mask.dtype == torch.bool and mask.shape == (3, 16)
     assert mask.sum(1).tolist() == [5, 9, 2]
@@ -75,17 +74,20 @@ def test_no_mutation_of_samples():
     assert deep_equal(batch, before)
 
 
-@pytest.mark.parametrize("batch,exc,msg", [
-    ([], ValueError, "empty"),
-    ([(torch.ones(1, 3), 0), (torch.ones(2, 3), 1)], ValueError, "sample 1"),
-    ([(torch.ones(3), 0), (torch.ones(3, dtype=torch.float64), 1)], ValueError, "sample 1"),
-    ([(torch.ones(3), 0, 5)], ValueError, "tuple_size"),
-    ([(torch.tensor(1.0), 0)], ValueError, "scalar"),
-    ([("text", 0)], TypeError, "tensor or array"),
-    ([{"waveform": torch.ones(3), "lengths": 3}], ValueError, "lengths"),
-    ([{"x": torch.ones(3), "y": 0}], ValueError, "input_key"),
-    ([torch.ones(3, dtype=torch.long)], None, None),
-])
+@pytest.mark.parametrize(
+    "batch,exc,msg",
+    [
+        ([], ValueError, "empty"),
+        ([(torch.ones(1, 3), 0), (torch.ones(2, 3), 1)], ValueError, "sample 1"),
+        ([(torch.ones(3), 0), (torch.ones(3, dtype=torch.float64), 1)], ValueError, "sample 1"),
+        ([(torch.ones(3), 0, 5)], ValueError, "tuple_size"),
+        ([(torch.tensor(1.0), 0)], ValueError, "scalar"),
+        ([("text", 0)], TypeError, "tensor or array"),
+        ([{"waveform": torch.ones(3), "lengths": 3}], ValueError, "lengths"),
+        ([{"x": torch.ones(3), "y": 0}], ValueError, "input_key"),
+        ([torch.ones(3, dtype=torch.long)], None, None),
+    ],
+)
 def test_bad_batches_raise(batch, exc, msg):
     if exc is None:
         with pytest.raises(ValueError, match="pad_value"):
@@ -97,8 +99,12 @@ def test_bad_batches_raise(batch, exc, msg):
 
 def test_mix_pair_reduce_advertises_exact_positions():
     assert PadCollate().mix_pair_reduce == {"lengths": "max", 2: "max"}
-    assert PadCollate(return_mask=True, tuple_size=3).mix_pair_reduce == {"lengths": "max", 3: "max",
-                                                                             "mask": "or", 4: "or"}
+    assert PadCollate(return_mask=True, tuple_size=3).mix_pair_reduce == {
+        "lengths": "max",
+        3: "max",
+        "mask": "or",
+        4: "or",
+    }
     assert PadCollate(tuple_size=None, return_lengths=False).mix_pair_reduce == {}
 
 
@@ -113,8 +119,9 @@ def _speed_batch(n=6, seed=0):
 def test_mixup_over_padded_waveforms():
     batch = _speed_batch()
     padded, _, lengths, mask = PadCollate(return_mask=True)(list(batch))
-    x, y, mlengths, mmask, params = MixUp(3, alpha=1.0, base_collate=PadCollate(return_mask=True),
-                                          return_params=True)(batch)
+    x, y, mlengths, mmask, params = MixUp(3, alpha=1.0, base_collate=PadCollate(return_mask=True), return_params=True)(
+        batch
+    )
     assert params["mode"] == "mixup"
     lam, perm = params["lam"], params["perm"]
     assert torch.allclose(x, lam * padded + (1 - lam) * padded[perm], atol=1e-6)
@@ -165,13 +172,18 @@ def test_two_worker_loader_gives_mixed_padded_batches_reproducibly():
     collate_fn = MixUp(3, base_collate=PadCollate(pad_to_multiple_of=16))
 
     def run(workers):
-        loader = ds.loader(batch_size=4, shuffle=True, num_workers=workers, collate_fn=collate_fn,
-                           generator=torch.Generator().manual_seed(0))
+        loader = ds.loader(
+            batch_size=4,
+            shuffle=True,
+            num_workers=workers,
+            collate_fn=collate_fn,
+            generator=torch.Generator().manual_seed(0),
+        )
         return [tuple(t.clone() for t in b) for b in loader]
 
     two, zero = run(2), run(0)
     assert len(two) == 3
-    for (x, y, lengths), (x0, y0, l0) in zip(two, zero):
+    for (x, y, lengths), (x0, y0, l0) in zip(two, zero, strict=False):
         assert x.shape[-1] % 16 == 0 and x.shape[-1] >= int(lengths.max())
         assert torch.allclose(y.sum(1), torch.ones(len(y)))
         assert torch.equal(x, x0) and torch.equal(y, y0) and torch.equal(lengths, l0)
@@ -179,8 +191,11 @@ def test_two_worker_loader_gives_mixed_padded_batches_reproducibly():
 
 
 @settings(max_examples=30, deadline=None)
-@given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=6), channels=st.integers(1, 3),
-       multiple=st.one_of(st.none(), st.integers(1, 16)))
+@given(
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=6),
+    channels=st.integers(1, 3),
+    multiple=st.one_of(st.none(), st.integers(1, 16)),
+)
 def test_unpadding_with_lengths_gives_back_the_samples(lengths, channels, multiple):
     waves = [torch.randn(channels, n) for n in lengths]
     x, y, ls, mask = PadCollate(pad_to_multiple_of=multiple, return_mask=True)([(w, 0) for w in waves])
@@ -190,5 +205,5 @@ def test_unpadding_with_lengths_gives_back_the_samples(lengths, channels, multip
     assert x.shape[-1] >= max(lengths) and (multiple or x.shape[-1] == max(lengths))
     for i, w in enumerate(waves):
         assert torch.equal(x[i, :, : lengths[i]], w)
-        assert bool((x[i, :, lengths[i]:] == 0).all())
+        assert bool((x[i, :, lengths[i] :] == 0).all())
         assert mask[i].sum() == lengths[i] and bool(mask[i, : lengths[i]].all())

@@ -131,19 +131,20 @@ class _Images(Dataset):
         return torch.full((3, 4, 4), float(i)), i
 
 
-def _all_one_hot(loader):
-    return [bool(((y == 0) | (y == 1)).all()) for _, y in loader]
+def _modes(loader):
+    """Per batch: whether it came out unmixed (mode "none" and one-hot targets)."""
+    return [p["mode"] == "none" and bool(((y == 0) | (y == 1)).all()) for _, y, p in loader]
 
 
 @pytest.mark.parametrize("cls", [MixUp, MixUpOrCutMix])
 def test_switch_reaches_persistent_workers(cls):
-    fn = cls(num_classes=16, seed=0)
+    fn = cls(num_classes=16, seed=0, return_params=True)
     loader = DataLoader(_Images(), batch_size=4, num_workers=2, persistent_workers=True, collate_fn=fn)
-    assert not any(_all_one_hot(loader))  # training: every batch mixed (derangement, p=1)
+    assert not any(_modes(loader))  # training: every batch mixed (p=1)
     fn.eval()
-    assert all(_all_one_hot(loader))  # the same worker processes now return unmixed batches
+    assert all(_modes(loader))  # the same worker processes now return unmixed batches
     fn.train()
-    assert not any(_all_one_hot(loader))
+    assert not any(_modes(loader))
 
 
 def test_text_collate_switch():

@@ -46,6 +46,7 @@ def _keyed(rows, epoch=0, indices=None, knobs=None):
 
 # -- padding -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("side", ["right", "left"])
 @pytest.mark.parametrize("multiple", [None, 8])
 def test_padding_matches_the_tokenizer(tok, side, multiple):
@@ -67,10 +68,16 @@ def test_padding_matches_the_tokenizer(tok, side, multiple):
 
 
 def test_text_pairs_and_truncation_match_the_tokenizer(tok):
-    rows = [{"q": a, "a": b, "label": 0} for a, b in zip(CORPUS[:4], CORPUS[4:8])]
+    rows = [{"q": a, "a": b, "label": 0} for a, b in zip(CORPUS[:4], CORPUS[4:8], strict=False)]
     out = TextCollate(tok, 2, text_key="q", text_pair_key="a", max_length=12)(rows)
-    ref = tok([r["q"] for r in rows], [r["a"] for r in rows], padding=True, truncation=True, max_length=12,
-              return_tensors="pt")
+    ref = tok(
+        [r["q"] for r in rows],
+        [r["a"] for r in rows],
+        padding=True,
+        truncation=True,
+        max_length=12,
+        return_tensors="pt",
+    )
     for k in ("input_ids", "attention_mask", "token_type_ids"):
         assert torch.equal(out[k], ref[k]), k
     assert out["input_ids"].shape[1] == 12 and set(out["token_type_ids"].unique().tolist()) == {0, 1}
@@ -108,8 +115,10 @@ def test_raw_tokenizer_left_padding_and_multiple(tok):
 
 
 def test_pretokenized_samples_are_only_padded(tok):
-    rows = [{"input_ids": torch.tensor([2, 9, 3]), "token_type_ids": torch.zeros(3, dtype=torch.long), "label": 1},
-            {"input_ids": [2, 3], "token_type_ids": [0, 0], "label": 0}]
+    rows = [
+        {"input_ids": torch.tensor([2, 9, 3]), "token_type_ids": torch.zeros(3, dtype=torch.long), "label": 1},
+        {"input_ids": [2, 3], "token_type_ids": [0, 0], "label": 0},
+    ]
     out = TextCollate(tok, 2)(rows)
     assert out["input_ids"].tolist() == [[2, 9, 3], [2, 3, 0]]
     assert out["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
@@ -134,14 +143,20 @@ def test_samples_are_not_mutated(tok):
 
 # -- labels --------------------------------------------------------------------------------
 
+
 def test_soft_labels_formulas(tok):
     c = TextCollate(tok, 4, label_smoothing=0.1, target_dtype=torch.float64)
-    rows = [{"text": "a", "label": 2}, {"text": "b", "label": [1, 0, 1, 0]},
-            {"text": "c", "label": torch.tensor([0.2, 0.3, 0.5, 0.0], dtype=torch.float64)}, {"text": "d", "label": np.int64(0)},
-            {"text": "e", "label": torch.tensor(3)}]
+    rows = [
+        {"text": "a", "label": 2},
+        {"text": "b", "label": [1, 0, 1, 0]},
+        {"text": "c", "label": torch.tensor([0.2, 0.3, 0.5, 0.0], dtype=torch.float64)},
+        {"text": "d", "label": np.int64(0)},
+        {"text": "e", "label": torch.tensor(3)},
+    ]
     y = c(rows)["labels"]
-    raw = torch.tensor([[0, 0, 1, 0], [0.5, 0, 0.5, 0], [0.2, 0.3, 0.5, 0], [1, 0, 0, 0], [0, 0, 0, 1]],
-                       dtype=torch.float64)
+    raw = torch.tensor(
+        [[0, 0, 1, 0], [0.5, 0, 0.5, 0], [0.2, 0.3, 0.5, 0], [1, 0, 0, 0], [0, 0, 0, 1]], dtype=torch.float64
+    )
     assert y.dtype == torch.float64
     torch.testing.assert_close(y, raw * 0.9 + 0.1 / 4, rtol=0, atol=1e-15)
     torch.testing.assert_close(y.sum(1), torch.ones(5, dtype=torch.float64))
@@ -199,11 +214,15 @@ def test_bad_samples_and_batches(tok):
         c([{"text": "a"}])
     with pytest.raises(TypeError, match="sample 0"):
         c(["just a string"])
-    assert sorted(TextCollate(tok, 2, label_key=None)(["just a string"])) == ["attention_mask", "input_ids",
-                                                                             "token_type_ids"]
+    assert sorted(TextCollate(tok, 2, label_key=None)(["just a string"])) == [
+        "attention_mask",
+        "input_ids",
+        "token_type_ids",
+    ]
 
 
 # -- mixing --------------------------------------------------------------------------------
+
 
 def test_mixing_labels_and_masks_follow_the_emitted_pairing(tok):
     c = TextCollate(tok, 3, mixup_alpha=0.4, per_sample=True, label_smoothing=0.1, seed=5)
@@ -238,8 +257,7 @@ def test_p_and_strength_knob(tok):
     assert c(_keyed(rows, knobs={"mix_strength": 0.0, "strength": 1.0}))["mix_lambda"].tolist() == [1.0] * 4
     assert c(_keyed(rows, knobs={"strength": 0.0}))["mix_lambda"].tolist() == [1.0] * 4
     # p * s: the fraction of mixed batches over many keys
-    mixed = sum(float(c(_keyed(rows, epoch=e, knobs={"strength": 0.5}))["mix_lambda"][0]) != 1.0
-                for e in range(300))
+    mixed = sum(float(c(_keyed(rows, epoch=e, knobs={"strength": 0.5}))["mix_lambda"][0]) != 1.0 for e in range(300))
     assert 110 < mixed < 190  # binomial(300, 0.5): about 6.8 sd either side
 
 
@@ -272,8 +290,9 @@ def test_distinct_draws_in_two_workers(tok):
             return {"input_ids": [2, 3], "label": i % 3}
 
     c = TextCollate(tok, 3, mixup_alpha=1.0, seed=0)
-    loader = torch.utils.data.DataLoader(Rows(), batch_size=4, num_workers=2, collate_fn=c,
-                                         multiprocessing_context="fork")
+    loader = torch.utils.data.DataLoader(
+        Rows(), batch_size=4, num_workers=2, collate_fn=c, multiprocessing_context="fork"
+    )
     torch.manual_seed(0)
     lams = [float(b["mix_lambda"][0]) for b in loader]
     assert len(set(lams)) == 4, lams  # workers 0 and 1 do not repeat each other
@@ -285,13 +304,22 @@ def test_distinct_draws_in_two_workers(tok):
 
 # -- a real tiny transformers model ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def bert(tok):
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=37, max_position_embeddings=64, num_labels=3, pad_token_id=tok.pad_token_id)
+    cfg = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        num_labels=3,
+        pad_token_id=tok.pad_token_id,
+    )
     return BertForSequenceClassification(cfg)
 
 
@@ -315,8 +343,9 @@ def test_embedding_mixer_output_is_the_mixture(tok, bert):
         assert sorted(inputs) == ["attention_mask", "input_ids", "token_type_ids"]
         assert torch.equal(seen[0], expected)
         # independent path: the model fed the hand-mixed word embeddings directly
-        ref = bert(inputs_embeds=expected, attention_mask=batch["attention_mask"],
-                   token_type_ids=batch["token_type_ids"]).logits
+        ref = bert(
+            inputs_embeds=expected, attention_mask=batch["attention_mask"], token_type_ids=batch["token_type_ids"]
+        ).logits
         torch.testing.assert_close(logits, ref, rtol=0, atol=0)
         # the hook is gone after the block: plain forward differs from the mixed one
         assert torch.equal(emb(batch["input_ids"]), e)
@@ -356,7 +385,7 @@ def test_tiny_bert_trains_a_step_with_embedding_mixup(tok, bert):
     loss.backward()
     assert bert.get_input_embeddings().weight.grad.abs().sum() > 0
     opt.step()
-    changed = sum(not torch.equal(a, b.detach()) for a, b in zip(before, bert.parameters()))
+    changed = sum(not torch.equal(a, b.detach()) for a, b in zip(before, bert.parameters(), strict=False))
     assert changed >= len(before) - 2, (changed, len(before))  # (pooler etc. all get gradients)
 
 
