@@ -159,6 +159,15 @@ def spatial_axes(layout: str) -> tuple[int, int, int | None]:
 
     Add 1 to each for a batch with a leading batch axis.
 
+    Args:
+        layout: `"CHW"`, `"HWC"` or `"HW"`.
+
+    Returns:
+        `(height_axis, width_axis, channel_axis)`.
+
+    Raises:
+        ValueError: any other layout.
+
     Example:
         >>> spatial_axes("CHW"), spatial_axes("HWC"), spatial_axes("HW")
         ((1, 2, 0), (0, 1, 2), (0, 1, None))
@@ -178,6 +187,14 @@ def image_dims(x: Any, layout: str | None = None, owner: str = "image") -> tuple
     Raises:
         TypeError: `x` is not an image type.
         ValueError: as [image_layout][loaders.layout.image_layout].
+
+    Args:
+        x: one image (tensor, numpy array, tv_tensor or PIL image).
+        layout: the declared layout of a 3-D image, or `None`.
+        owner: the class or function, for messages.
+
+    Returns:
+        `(height, width, channels)`; 2-D images have one channel.
 
     Example:
         >>> image_dims(torch.zeros(3, 5, 7)), image_dims(np.zeros((5, 7))), image_dims(np.zeros((5, 7, 3)))

@@ -246,6 +246,16 @@ def colored_noise(
     domain by ``f ** -b`` (`NOISE_COLORS`) with the DC bin removed, and
     normalised so that each channel (last axis) has mean square 1.
 
+    Args:
+        shape: the output shape; the last axis is time.
+        color: a key of `NOISE_COLORS`.
+        seed: the integer seed of the white noise.
+        dtype: the output dtype.
+        device: the output device.
+
+    Returns:
+        The noise tensor.
+
     Example:
         >>> n = colored_noise((2, 4000), "pink", seed=3)
         >>> [round(v, 4) for v in n.pow(2).mean(-1).tolist()]
@@ -296,6 +306,18 @@ def add_noise(x: torch.Tensor, noise: torch.Tensor, snr_db: float, per_channel: 
     channels and samples, or per channel when ``per_channel``. Where the signal
     power is zero (a silent clip or channel) nothing is added: the result equals
     ``x``, never NaN. A silent noise segment cannot reach any SNR and raises.
+
+    Args:
+        x: a finite float waveform.
+        noise: noise that broadcasts to `x`.
+        snr_db: the signal-to-noise ratio in dB.
+        per_channel: measure and set the SNR per channel.
+
+    Returns:
+        The noisy waveform, same shape and dtype.
+
+    Raises:
+        ValueError: the noise is silent where the signal is not, or the result overflows the dtype.
 
     Example:
         >>> x = torch.ones(1000)
@@ -356,6 +378,14 @@ def time_shift(x: torch.Tensor, shift: int, rollover: bool = True) -> torch.Tens
 
     With ``rollover`` the samples pushed off one end re-enter at the other;
     otherwise the vacated samples are zero.
+
+    Args:
+        x: a waveform; the last axis is time.
+        shift: samples to move (negative: earlier).
+        rollover: wrap around instead of zero-filling.
+
+    Returns:
+        The shifted waveform, same shape.
 
     Example:
         >>> time_shift(torch.tensor([1., 2., 3., 4.]), 1, rollover=False)
@@ -529,6 +559,14 @@ def speed_change(x: torch.Tensor, num: int, den: int) -> torch.Tensor:
     """Play ``x`` ``num/den`` times faster: duration scales by ``den/num``, frequencies by ``num/den``.
 
     The output has ``ceil(len * den / num)`` samples (torchaudio's ``speed``).
+
+    Args:
+        x: a float waveform; the last axis is time.
+        num: numerator of the speed factor.
+        den: denominator of the speed factor.
+
+    Returns:
+        The resampled waveform.
 
     Example:
         >>> speed_change(torch.zeros(1100), 11, 10).shape[-1]
@@ -717,6 +755,15 @@ def _hann(n_fft: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
 def time_stretch(x: torch.Tensor, length: int, n_fft: int = 1024, hop_length: int | None = None) -> torch.Tensor:
     """Change the duration of ``x`` to ``length`` samples, keeping its pitch (phase vocoder).
 
+    Args:
+        x: a float waveform `(time,)` or `(channels, time)`, longer than `n_fft // 2`.
+        length: the output length in samples.
+        n_fft: the STFT size.
+        hop_length: the STFT hop (default `n_fft // 4`).
+
+    Returns:
+        The stretched waveform `(..., length)`.
+
     Example:
         >>> x = torch.sin(torch.arange(4000) * 0.2)
         >>> time_stretch(x, 5000).shape
@@ -770,6 +817,15 @@ def mask_along(spec: torch.Tensor, regions, axis: int, fill: float | str = 0.0) 
     """Fill ``[start, start + width)`` ranges of ``axis`` (-1 time, -2 freq) with ``fill``.
 
     ``fill="mean"`` uses the mean of the whole input (computed before masking).
+
+    Args:
+        spec: a spectrogram `(..., freq, time)`.
+        regions: `(start, width)` pairs on `axis`.
+        axis: `-1` (time) or `-2` (frequency).
+        fill: a number, or `"mean"`.
+
+    Returns:
+        A masked copy (the input is not modified).
 
     Example:
         >>> s = torch.ones(3, 5)

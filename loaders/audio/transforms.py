@@ -225,6 +225,17 @@ class TimeShift(_AudioTransform):
     `shift_samples` gives the exact shift in samples. With ``rollover``
     the content wraps around; otherwise the vacated part is zero-filled.
 
+    Args:
+        max_shift: `m` for `[-m, m]`, or a `(lo, hi)` range, in `unit`.
+        unit: `"fraction"` (of the clip, in [-1, 1]), `"seconds"` or `"samples"`.
+        rollover: wrap the content around instead of zero-filling.
+        sample_rate: the sample rate in Hz (required for `"seconds"`).
+        p: probability of applying.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: a value is out of range, or `"seconds"` without `sample_rate`.
+
     Example:
         >>> t = TimeShift(max_shift=(3, 3), unit="samples", rollover=False)
         >>> t(torch.tensor([1., 2., 3., 4., 5.]), rng=0)
@@ -303,6 +314,18 @@ class SpeedChange(_AudioTransform):
     The output has ``ceil(length / factor)`` samples; with ``keep_length`` it
     is cropped (at the end) or zero-padded (at the end) back to the input
     length. Use [PadCollate][collate.PadCollate] to batch variable lengths.
+
+    Args:
+        factors: a `(min, max)` range, or with `discrete=True` a list of factors, each in [0.25, 4].
+        discrete: draw from the list `factors` instead of the range.
+        keep_length: crop or zero-pad the output back to the input length.
+        max_ratio_error: relative tolerance of the rational approximation, in [1e-6, 0.01].
+        sample_rate: the sample rate in Hz (kept for the record).
+        p: probability of applying.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: a value is out of range.
 
     Example:
         >>> t = SpeedChange(factors=[0.9, 1.1], discrete=True)
@@ -447,6 +470,14 @@ class Gain(_AudioTransform):
 
     No clipping (float audio may leave [-1, 1]; clip yourself before writing PCM).
 
+    Args:
+        db: a `(min, max)` range in dB, or `g` for `[-g, g]`; within [-120, 120].
+        sample_rate: the sample rate in Hz (kept for the record).
+        p: probability of applying.
+
+    Raises:
+        ValueError: `db` is out of range, or the result would overflow the dtype (when applied).
+
     Example:
         >>> Gain(db=(20, 20))(torch.tensor([0.01, -0.02]), rng=0)
         tensor([ 0.1000, -0.2000])
@@ -529,6 +560,17 @@ class TimeMask(_Mask):
     applies to all leading (channel) dimensions. `regions` gives the
     exact frames masked.
 
+    Args:
+        max_width: the widest mask, in frames (>= 0).
+        num_masks: masks per spectrogram.
+        max_fraction: the widest mask as a fraction of the frames, in [0, 1].
+        fill: a number, or `"mean"`.
+        p: probability of applying.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: a value is out of range.
+
     Example:
         >>> t = TimeMask(max_width=3)
         >>> params = t.sample(np.random.default_rng(0))
@@ -556,6 +598,17 @@ class FrequencyMask(_Mask):
 
     Same drawing and fill rules as `TimeMask`, along the frequency axis
     (``-2``).
+
+    Args:
+        max_width: the widest mask, in frequency bins (>= 0).
+        num_masks: masks per spectrogram.
+        max_fraction: the widest mask as a fraction of the bins, in [0, 1].
+        fill: a number, or `"mean"`.
+        p: probability of applying.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: a value is out of range.
 
     Example:
         >>> t = FrequencyMask(max_width=2, num_masks=2, fill=-1.0)

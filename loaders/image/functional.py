@@ -62,6 +62,12 @@ _NUMPY_TORCH_DTYPES = frozenset(
 def is_pil_image(x: Any) -> bool:
     """Whether `x` is a PIL image (False when Pillow is not installed).
 
+    Args:
+        x: anything.
+
+    Returns:
+        `True` for a `PIL.Image.Image`.
+
     Example:
         >>> is_pil_image(np.zeros((2, 2)))
         False
@@ -108,6 +114,18 @@ def hole_boxes(holes: Sequence[Sequence[float]], unit: str, height: int, width: 
     sizes this is exactly the paper's reference code; for odd sizes that code
     cuts one row/column less (``y - L//2`` to ``y + L//2``), here the hole has
     exactly ``L`` rows.
+
+    Args:
+        holes: `(cy, cx, h, w)` per hole.
+        unit: `"px"` or `"frac"`.
+        height: the image height in pixels.
+        width: the image width in pixels.
+
+    Returns:
+        The non-empty boxes `(y0, y1, x0, x1)`, half-open, in the order of `holes`.
+
+    Raises:
+        ValueError: `unit` is not `"px"` or `"frac"`.
 
     Example:
         >>> hole_boxes([(0.0, 0.5, 4, 4)], "px", 8, 8)   # centre on the top edge: half the hole
