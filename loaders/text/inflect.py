@@ -155,26 +155,70 @@ def _suffix(w: str, suf: str) -> str:
 
 
 def past(verb: str) -> str:
-    """Simple past (``go -> went``, ``walk -> walked``)."""
+    """Simple past (`go -> went`, `walk -> walked`).
+
+    Args:
+        verb: a verb lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> past("go"), past("walk")
+        ('went', 'walked')
+    """
     if verb in IRREGULAR_VERBS:
         return IRREGULAR_VERBS[verb][0]
     return _suffix(verb, "ed")
 
 
 def past_participle(verb: str) -> str:
-    """Past participle (``go -> gone``, ``walk -> walked``)."""
+    """Past participle (`go -> gone`, `walk -> walked`).
+
+    Args:
+        verb: a verb lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> past_participle("write"), past_participle("walk")
+        ('written', 'walked')
+    """
     if verb in IRREGULAR_VERBS:
         return IRREGULAR_VERBS[verb][1]
     return _suffix(verb, "ed")
 
 
 def present_participle(verb: str) -> str:
-    """The -ing form (``run -> running``, ``make -> making``, ``die -> dying``)."""
+    """The -ing form (`run -> running`, `make -> making`, `die -> dying`).
+
+    Args:
+        verb: a verb lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> present_participle("run"), present_participle("die")
+        ('running', 'dying')
+    """
     return _suffix(verb, "ing")
 
 
 def third_person(verb: str) -> str:
-    """Third person singular present (``go -> goes``, ``try -> tries``)."""
+    """Third person singular present (`go -> goes`, `try -> tries`).
+
+    Args:
+        verb: a verb lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> third_person("go"), third_person("try")
+        ('goes', 'tries')
+    """
     if verb in _THIRD:
         return _THIRD[verb]
     if verb.endswith(("s", "x", "z", "ch", "sh", "o")):
@@ -185,7 +229,18 @@ def third_person(verb: str) -> str:
 
 
 def pluralize(noun: str) -> str:
-    """Plural of a noun (``box -> boxes``, ``city -> cities``, ``child -> children``)."""
+    """Plural of a noun (`box -> boxes`, `city -> cities`, `child -> children`).
+
+    Args:
+        noun: a noun lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> pluralize("city"), pluralize("child")
+        ('cities', 'children')
+    """
     if noun in _IRREGULAR_PLURALS:
         return _IRREGULAR_PLURALS[noun]
     if noun.endswith(("s", "x", "z", "ch", "sh")):
@@ -202,12 +257,34 @@ def _takes_er(adj: str) -> bool:
 
 
 def comparative(adj: str) -> str:
-    """``big -> bigger``; empty string when the adjective takes ``more`` (``more helpful``)."""
+    """`big -> bigger`; empty string when the adjective takes `more` (`more helpful`).
+
+    Args:
+        adj: an adjective lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> comparative("big"), comparative("helpful")
+        ('bigger', '')
+    """
     return _suffix(adj, "er") if _takes_er(adj) else ""
 
 
 def superlative(adj: str) -> str:
-    """``big -> biggest``; empty string when the adjective takes ``most``."""
+    """`big -> biggest`; empty string when the adjective takes `most`.
+
+    Args:
+        adj: an adjective lemma, lower case.
+
+    Returns:
+        The inflected word.
+
+    Example:
+        >>> superlative("happy"), superlative("helpful")
+        ('happiest', '')
+    """
     return _suffix(adj, "est") if _takes_er(adj) else ""
 
 
@@ -229,6 +306,13 @@ def inflect(lemma: str, form: str) -> str:
     `form` is one of base, plural, 3sg, past, pp, ing, comparative, superlative.
     Multi-word results are not produced: `""` means "no single-word form".
 
+    Args:
+        lemma: the base form, lower case.
+        form: the form wanted.
+
+    Returns:
+        The inflected word, or `""`.
+
     Example:
         >>> inflect("run", "past"), inflect("box", "plural")
         ('ran', 'boxes')
@@ -237,10 +321,20 @@ def inflect(lemma: str, form: str) -> str:
 
 
 def lemma_candidates(word: str) -> list[tuple[str, str, str]]:
-    """Possible ``(lemma, pos, form)`` analyses of a lower-case word, most literal first.
+    """Possible `(lemma, pos, form)` analyses of a lower-case word, most literal first.
 
-    ``pos`` is one of ``n v a r`` (WordNet's). The list over-generates on purpose
-    (``stopped`` gives ``stop`` and ``stopp``); a thesaurus keeps the lemmas it knows.
+    `pos` is one of `n v a r` (WordNet's). The list over-generates on purpose
+    (`stopped` gives `stop` and `stopp`); a thesaurus keeps the lemmas it knows.
+
+    Args:
+        word: a lower-case word.
+
+    Returns:
+        The analyses, the word itself as a base form first.
+
+    Example:
+        >>> [c for c in lemma_candidates("went") if c[0] == "go"]
+        [('go', 'v', 'past')]
     """
     w = word
     out: list[tuple[str, str, str]] = [(w, p, "base") for p in "nvar"]

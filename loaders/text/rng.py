@@ -42,7 +42,16 @@ _SCALE32 = 2.0**-32
 
 
 class HashRng:
-    """SplitMix64 scalars + ``shake_128`` bulk blocks; a ``random.Random`` stand-in for the ops."""
+    """SplitMix64 scalars + `shake_128` bulk blocks; a `random.Random` stand-in for the ops.
+
+    Args:
+        seed: any integer (reduced modulo 2**64).
+
+    Example:
+        >>> r = HashRng(7)
+        >>> r.randrange(10), round(r.random(), 6)
+        (3, 0.016788)
+    """
 
     __slots__ = ("_seed", "_state", "_counter", "_spare")
 
@@ -131,6 +140,12 @@ class HashRng:
 def inv_log_q(p: float) -> float:
     """``1 / log(1 - p)`` for ``0 < p < 1``, kept finite (at most ``1e300`` in size) for tiny ``p``.
 
+    Args:
+        p: a probability in (0, 1).
+
+    Returns:
+        `1 / log(1 - p)`, a negative float.
+
     Example:
         >>> round(inv_log_q(0.5), 6), inv_log_q(5e-324)
         (-1.442695, -1e+300)
@@ -139,13 +154,24 @@ def inv_log_q(p: float) -> float:
 
 
 def geometric_indices(state: int, n: int, inv_log_q: float) -> tuple[list[int], int]:
-    """Bernoulli(p) indices below ``n`` by geometric skipping from SplitMix64 ``state``.
+    """Bernoulli(p) indices below `n` by geometric skipping from SplitMix64 `state`.
 
-    Returns ``(indices, new_state)``. Each SplitMix64 output gives two gap uniforms
-    (its high and low 32-bit halves, ``U = 1 - k / 2**32`` in (0, 1]): half the
-    mixing work per deleted word. The law is that of independent Bernoulli(p)
-    trials up to the 2**-32 resolution of ``U`` (gaps are ``floor(log(U) / log(1 - p))``).
-    ``inv_log_q`` is ``1 / log(1 - p)``.
+    Each SplitMix64 output gives two gap uniforms (its high and low 32-bit halves,
+    `U = 1 - k / 2**32` in (0, 1]): half the mixing work per deleted word. The law is
+    that of independent Bernoulli(p) trials up to the 2**-32 resolution of `U` (gaps
+    are `floor(log(U) / log(1 - p))`).
+
+    Args:
+        state: the SplitMix64 state.
+        n: the number of trials.
+        inv_log_q: `1 / log(1 - p)` (see [inv_log_q][loaders.text.rng.inv_log_q]).
+
+    Returns:
+        `(indices, new_state)`: the sorted indices that fired and the state after the draws.
+
+    Example:
+        >>> geometric_indices(1, 20, inv_log_q(0.25))[0]
+        [2, 5, 10, 12]
     """
     log = math.log
     out: list[int] = []
@@ -174,7 +200,15 @@ def swap_pairs(state: int, m: int, n: int) -> tuple[list[tuple[int, int]], int]:
     SplitMix64 output gives two (high half, then low half), and a draw ``h`` becomes
     the index ``(h * m) >> 32`` (bias below ``m / 2**32``). A swap usually costs
     one mixing step. `swap_inplace` uses it through
-    `HashRng.swap_pairs`. Returns ``(pairs, new_state)``.
+    `HashRng.swap_pairs`.
+
+    Args:
+        state: the SplitMix64 state.
+        m: the number of words (>= 2).
+        n: the number of swaps.
+
+    Returns:
+        `(pairs, new_state)`.
 
     Example:
         >>> swap_pairs(5, 4, 2)[0]

@@ -73,7 +73,18 @@ _ABBREV = frozenset(
 
 
 def split_words(text: str) -> list[str]:
-    """Split ``text`` into alternating separators and words (words at odd positions)."""
+    """Split `text` into alternating separators and words (words at odd positions).
+
+    Args:
+        text: any string.
+
+    Returns:
+        `[sep0, word1, sep1, ..., wordN, sepN]`, an odd number of parts whose join is `text`.
+
+    Example:
+        >>> split_words("Hi, you.")
+        ['', 'Hi', ', ', 'you', '.']
+    """
     return (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)
 
 
@@ -88,6 +99,12 @@ def is_simple(text: str) -> bool:
     wN, pN]``: the word operations can work on the tokens instead of the parts
     (most English sentences are simple; anything else takes the general path).
 
+    Args:
+        text: any string.
+
+    Returns:
+        Whether the fast paths apply.
+
     Example:
         >>> is_simple("I don't think so, really."), is_simple("Hi  there"), is_simple("(yes)")
         (True, False, False)
@@ -96,17 +113,50 @@ def is_simple(text: str) -> bool:
 
 
 def join_words(parts: list[str]) -> str:
-    """Inverse of `split_words`."""
+    """Inverse of [split_words][loaders.text.tokenizer.split_words].
+
+    Args:
+        parts: separators and words, as `split_words` returns them.
+
+    Returns:
+        The text.
+
+    Example:
+        >>> join_words(["", "Hi", ", ", "you", "."])
+        'Hi, you.'
+    """
     return "".join(parts)
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` (no punctuation, no whitespace)."""
+    """The words of `text` (no punctuation, no whitespace).
+
+    Args:
+        text: any string.
+
+    Returns:
+        The words, in order.
+
+    Example:
+        >>> words("Don't panic: 3.14 ok")
+        ["Don't", 'panic', '3.14', 'ok']
+    """
     return _WORD.findall(text)
 
 
 def tokenize(text: str) -> list[str]:
-    """Words and punctuation runs, in order, without whitespace."""
+    """Words and punctuation runs, in order, without whitespace.
+
+    Args:
+        text: any string.
+
+    Returns:
+        The tokens.
+
+    Example:
+        >>> tokenize("Hi, you!")
+        ['Hi', ',', 'you', '!']
+    """
     return _TOKEN.findall(text)
 
 
@@ -117,6 +167,12 @@ def split_sentences(text: str) -> tuple[list[str], list[str]]:
     ``seps[0] + sentences[0] + seps[1] + ... + sentences[-1] + seps[-1] == text``.
     A period after a common abbreviation (``Dr.``, ``e.g.``) or a single
     capital letter (``J. Smith``) does not end a sentence.
+
+    Args:
+        text: any string.
+
+    Returns:
+        `(sentences, seps)`.
 
     Example:
         >>> split_sentences("Hi there. Dr. Who came!  Bye")
