@@ -86,6 +86,13 @@ def eda_count(alpha: float, num_words: int) -> int:
 
     A 1e-9 tolerance absorbs float error (``0.29 * 100`` is 28.999999999999996).
 
+    Args:
+        alpha: the fraction of the words, in [0, 1].
+        num_words: the number of words.
+
+    Returns:
+        The count.
+
     Example:
         >>> eda_count(0.1, 25), eda_count(0.1, 3), eda_count(0.0, 25), eda_count(0.29, 100)
         (2, 1, 0, 29)
@@ -97,6 +104,13 @@ def eda_count(alpha: float, num_words: int) -> int:
 
 def match_case(new: str, old: str) -> str:
     """Give ``new`` the case pattern of ``old`` (UPPER, Title or as is).
+
+    Args:
+        new: the replacement word.
+        old: the word it replaces.
+
+    Returns:
+        `new` in the case pattern of `old`.
 
     Example:
         >>> match_case("automobile", "CAR"), match_case("automobile", "Car"), match_case("automobile", "car")
@@ -132,7 +146,23 @@ def _drop_indices(rng, n: int, p: float) -> list[int]:
 
 
 def delete_words(parts: Parts, p: float, rng) -> tuple[Parts, Info]:
-    """Drop each word with probability ``p``; never returns no word from a text with words."""
+    """Drop each word with probability `p`; never returns no word from a text with words.
+
+    Args:
+        parts: the text split by [split_words][loaders.text.tokenizer.split_words].
+        p: the per-word probability, in [0, 1].
+        rng: a [HashRng][loaders.text.rng.HashRng] or `random.Random`.
+
+    Returns:
+        `(new_parts, info)`; `info["deleted"]` lists the dropped word indices.
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> out, info = delete_words(split_words("the quick brown fox jumps."), 0.5, HashRng(1))
+        >>> "".join(out), info
+        ('the brown jumps.', {'deleted': [1, 3]})
+    """
     n = len(parts) // 2
     if n <= 1:
         return list(parts), {"deleted": []}
@@ -143,7 +173,22 @@ def delete_words(parts: Parts, p: float, rng) -> tuple[Parts, Info]:
 
 
 def delete_at(parts: Parts, dropped: list[int], rng) -> Parts:
-    """Remove the words at the sorted indices ``dropped`` (all of them: one random word stays)."""
+    """Remove the words at the sorted indices `dropped` (all of them: one random word stays).
+
+    Args:
+        parts: the split text (not modified).
+        dropped: sorted word indices.
+        rng: draws the word that stays when every word is dropped.
+
+    Returns:
+        The new parts; the separators are tidied.
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> "".join(delete_at(split_words("the quick brown fox."), [1, 2], HashRng(0)))
+        'the fox.'
+    """
     n = len(parts) // 2
     if len(dropped) >= n:
         keep = rng.randrange(n)
@@ -152,12 +197,23 @@ def delete_at(parts: Parts, dropped: list[int], rng) -> Parts:
 
 
 def delete_at_inplace(parts: Parts, dropped: list[int]) -> Parts:
-    """`delete_at` on a list the caller owns (edited in place and returned).
+    """[delete_at][loaders.text.ops.delete_at] on a list the caller owns (edited in place and returned).
 
-    ``dropped`` is sorted and leaves at least one word. Each removed word takes its
-    right separator with it, and the separator on its left becomes
-    ``_merge_seps(left, right)`` (the tidying), except that ``"a <w> b"`` with
-    single spaces keeps the left space as is.
+    `dropped` is sorted and leaves at least one word. Each removed word takes its
+    right separator with it, and the separator on its left is merged with it (the
+    tidying), except that `"a <w> b"` with single spaces keeps the left space as is.
+
+    Args:
+        parts: the split text, edited in place.
+        dropped: sorted word indices, not all of them.
+
+    Returns:
+        `parts`.
+
+    Example:
+        >>> from loaders.text.tokenizer import split_words
+        >>> "".join(delete_at_inplace(split_words("the quick brown fox."), [1]))
+        'the brown fox.'
     """
     shift = 0
     for i in dropped:
@@ -172,13 +228,45 @@ def delete_at_inplace(parts: Parts, dropped: list[int]) -> Parts:
 
 
 def swap_words(parts: Parts, n: int, rng) -> tuple[Parts, Info]:
-    """EDA's random swap, ``n`` times; ``info["swaps"]`` lists the word-index pairs."""
+    """EDA's random swap, `n` times; `info["swaps"]` lists the word-index pairs.
+
+    Args:
+        parts: the split text (not modified).
+        n: the number of swaps.
+        rng: a [HashRng][loaders.text.rng.HashRng] or `random.Random`.
+
+    Returns:
+        `(new_parts, info)`.
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> out, info = swap_words(split_words("a b c d."), 1, HashRng(3))
+        >>> "".join(out), info
+        ('d b c a.', {'swaps': [[0, 3]]})
+    """
     out = list(parts)
     return out, {"swaps": swap_inplace(out, n, rng)}
 
 
 def swap_inplace(parts: Parts, n: int, rng) -> list[list[int]]:
-    """`swap_words` on a list the caller owns (modified in place); returns the swaps."""
+    """[swap_words][loaders.text.ops.swap_words] on a list the caller owns (modified in place); returns the swaps.
+
+    Args:
+        parts: the split text, edited in place.
+        n: the number of swaps.
+        rng: a [HashRng][loaders.text.rng.HashRng] (its `swap_pairs` is used) or `random.Random`.
+
+    Returns:
+        The swapped word-index pairs.
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> parts = split_words("a b c d.")
+        >>> swap_inplace(parts, 1, HashRng(3)), "".join(parts)
+        ([[0, 3]], 'd b c a.')
+    """
     m = len(parts) // 2
     swaps: list[list[int]] = []
     if m < 2:
@@ -353,6 +441,25 @@ def replace_synonyms(
     come in a uniform order: EDA's order of the distinct candidates). It stops
     once ``n`` words are replaced, so there is no de-duplication pass and only the
     visited words are looked up.
+
+    Args:
+        parts: the split text (not modified).
+        n: the most distinct words to replace.
+        rng: a [HashRng][loaders.text.rng.HashRng] or `random.Random`.
+        thesaurus: a [Thesaurus][loaders.text.Thesaurus].
+        stop_words: lower-case words never replaced.
+
+    Returns:
+        `(new_parts, info)`.
+
+    Example:
+        >>> from loaders.text import MappingThesaurus
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> th = MappingThesaurus({"car": ["automobile"]})
+        >>> out, info = replace_synonyms(split_words("The Car and the car."), 1, HashRng(0), th)
+        >>> "".join(out), info
+        ('The Automobile and the automobile.', {'replaced': [['car', 'automobile']]})
     """
     out = list(parts)
     replaced: list[list[str]] = []
@@ -385,10 +492,24 @@ def replace_synonyms(
 def shuffle_words(parts: Parts, rng, window: int | None = None) -> tuple[Parts, Info]:
     """Permute the words among the word slots (punctuation stays put).
 
-    ``window=None`` draws a uniform permutation. ``window=k`` is the local
-    shuffle of Lample et al. (2018): word ``i`` gets the key ``i + U(0, k + 1)``
-    and the words are sorted by key, so no word moves more than ``k`` places.
-    ``info["order"]`` is the permutation (new slot ``j`` holds old word ``order[j]``).
+    `window=None` draws a uniform permutation. `window=k` is the local
+    shuffle of Lample et al. (2018): word `i` gets the key `i + U(0, k + 1)`
+    and the words are sorted by key, so no word moves more than `k` places.
+
+    Args:
+        parts: the split text (not modified).
+        rng: a [HashRng][loaders.text.rng.HashRng] or `random.Random`.
+        window: `None`, or the largest move `k >= 1`.
+
+    Returns:
+        `(new_parts, info)`; `info["order"]` is the permutation (new slot `j` holds old word `order[j]`).
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> from loaders.text.tokenizer import split_words
+        >>> out, info = shuffle_words(split_words("one two three four."), HashRng(1), window=1)
+        >>> "".join(out), info
+        ('one two four three.', {'order': [0, 1, 3, 2]})
     """
     m = len(parts) // 2
     if window is None:
@@ -405,9 +526,21 @@ def shuffle_words(parts: Parts, rng, window: int | None = None) -> tuple[Parts, 
 
 
 def shuffle_sentences(text: str, rng) -> tuple[str, Info]:
-    """Permute the sentences of ``text`` (see [split_sentences][loaders.text.tokenizer.split_sentences]).
+    """Permute the sentences of `text` (see [split_sentences][loaders.text.tokenizer.split_sentences]).
 
-    The separators between sentences stay in place. ``info["order"]`` is the permutation.
+    The separators between sentences stay in place.
+
+    Args:
+        text: any string.
+        rng: a [HashRng][loaders.text.rng.HashRng] or `random.Random`.
+
+    Returns:
+        `(new_text, info)`; `info["order"]` is the permutation.
+
+    Example:
+        >>> from loaders.text.rng import HashRng
+        >>> shuffle_sentences("One. Two. Three.", HashRng(1))
+        ('Three. One. Two.', {'order': [2, 0, 1]})
     """
     sentences, seps = split_sentences(text)
     order = list(range(len(sentences)))
@@ -422,14 +555,23 @@ def shuffle_sentences(text: str, rng) -> tuple[str, Info]:
 
 
 def delete_simple_tokens(tokens: list[str], dropped: list[int]) -> str:
-    """`delete_at` on a simple text's tokens (word + optional mark, see ``is_simple``).
+    """[delete_at][loaders.text.ops.delete_at] on a simple text's tokens (word + optional mark, see `is_simple`).
 
-    The rules of ``delete_at`` reduce to: a dropped word's trailing mark goes to the
-    previous kept token (``the fox, jumps`` -> ``the, jumps``), or, with no kept token
-    before it, to a lead string written before the first kept token (``Hi, you`` ->
-    ``, you``); the single spaces go with the dropped tokens. ``tokens`` (a list the
-    caller owns, e.g. fresh from ``str.split``) is edited in place; ``dropped`` is
-    sorted and leaves at least one token.
+    The rules of `delete_at` reduce to: a dropped word's trailing mark goes to the
+    previous kept token (`the fox, jumps` -> `the, jumps`), or, with no kept token
+    before it, to a lead string written before the first kept token (`Hi, you` ->
+    `, you`); the single spaces go with the dropped tokens.
+
+    Args:
+        tokens: `text.split(" ")` of a simple text, a list the caller owns (edited in place).
+        dropped: sorted token indices, leaving at least one token.
+
+    Returns:
+        The new text.
+
+    Example:
+        >>> delete_simple_tokens("the fox, jumps high.".split(" "), [1])
+        'the, jumps high.'
     """
     lead = ""
     prev = -2  # the last dropped index seen
