@@ -87,6 +87,7 @@ class _MixCollate(MixingSwitch):
     pairing = "derangement"
     layout: str | None = None
     check_finite = False
+    on_device = False
 
     def _setup(
         self,
@@ -109,6 +110,7 @@ class _MixCollate(MixingSwitch):
         pairing="derangement",
         check_finite=False,
         layout=None,
+        on_device=False,
     ):
         owner = type(self).__name__
         self.num_classes = check_int("num_classes", num_classes, low=1, owner=owner)
@@ -156,6 +158,9 @@ class _MixCollate(MixingSwitch):
         if not isinstance(check_finite, bool):
             raise TypeError(f"{owner}: check_finite must be a bool, got {check_finite!r}")
         self.check_finite = check_finite
+        if not isinstance(on_device, bool):
+            raise TypeError(f"{owner}: on_device must be a bool, got {on_device!r}")
+        self.on_device = on_device
         self.layout = check_layout(layout, owner)
         if self.layout is not None and cut_dims == 1:
             raise ValueError(f"{owner}: layout={layout!r} places a 2-D box; it cannot be used with cut_dims=1")
@@ -474,14 +479,14 @@ class _MixCollate(MixingSwitch):
         values = {k: read.collated[k] for k in read.fields}
         if read.kind == "map":
             result = rebuild(read.first, values)
-            if self.return_params:
+            if self.return_params or self.on_device:
                 if "mix_params" in result:
                     raise ValueError(
                         f"{owner}: samples already have a 'mix_params' field; return_params=True cannot add it"
                     )
                 result["mix_params"] = params
             return result
-        if self.return_params:
+        if self.return_params or self.on_device:
             return tuple(values.values()) + (params,)
         return rebuild(read.first, values)
 
@@ -559,7 +564,10 @@ class _MixCollate(MixingSwitch):
         else:
             krows, kout = rows, out
         try:
-            self._mix_inputs(kout, krows, params, perm_arr, kinds, any_mixed)
+            if self.on_device:  # only stacked here: collate.functional.apply_mix mixes after the transfer
+                F.stack(krows, out=kout)
+            else:
+                self._mix_inputs(kout, krows, params, perm_arr, kinds, any_mixed)
         except RuntimeError as e:  # torch.stack rejected mismatched shapes/devices: name the sample
             try:
                 F.check_same_shape(rows, owner=owner, where=batch_namer(batch))
@@ -738,6 +746,11 @@ class MixUp(_MixCollate):
             sample and its dataset index (mixing would spread them into the
             partner). Off by default: the check reads every input once more
             (about 0.3-0.6x the cost of `default_collate` at 32 px).
+        on_device: only draw here: the input comes out stacked but unmixed, the
+            targets mixed, and the draw is returned as with ``return_params``; mix
+            the input after moving it to the accelerator with
+            [apply_mix][collate.functional.apply.apply_mix] ``(x, params)`` (the
+            same result as mixing here; the workers skip the pixel work).
 
     Example:
         >>> import torch
@@ -766,6 +779,7 @@ class MixUp(_MixCollate):
         target_dtype: torch.dtype = torch.float32,
         pairing: str = "derangement",
         check_finite: bool = False,
+        on_device: bool = False,
     ) -> None:
         self._setup(
             num_classes=num_classes,
@@ -785,6 +799,7 @@ class MixUp(_MixCollate):
             cut_dims=None,
             pairing=pairing,
             check_finite=check_finite,
+            on_device=on_device,
         )
         self.alpha = self._mixup_alpha
 
@@ -849,6 +864,11 @@ class CutMix(_MixCollate):
             sample and its dataset index (mixing would spread them into the
             partner). Off by default: the check reads every input once more
             (about 0.3-0.6x the cost of `default_collate` at 32 px).
+        on_device: only draw here: the input comes out stacked but unmixed, the
+            targets mixed, and the draw is returned as with ``return_params``; mix
+            the input after moving it to the accelerator with
+            [apply_mix][collate.functional.apply.apply_mix] ``(x, params)`` (the
+            same result as mixing here; the workers skip the pixel work).
         layout: where the box goes on 3-D inputs: ``"CHW"`` (channels first: the box
             on the last two dims) or ``"HWC"`` (channels last, e.g. the numpy arrays
             ``Albumentations(to_tensor=False)`` returns: the box on the first two
@@ -886,6 +906,7 @@ class CutMix(_MixCollate):
         target_dtype: torch.dtype = torch.float32,
         pairing: str = "derangement",
         check_finite: bool = False,
+        on_device: bool = False,
         layout: str | None = None,
     ) -> None:
         self._setup(
@@ -906,6 +927,7 @@ class CutMix(_MixCollate):
             cut_dims=cut_dims,
             pairing=pairing,
             check_finite=check_finite,
+            on_device=on_device,
             layout=layout,
         )
         self.alpha = self._cutmix_alpha
@@ -959,6 +981,11 @@ class MixUpOrCutMix(_MixCollate):
             sample and its dataset index (mixing would spread them into the
             partner). Off by default: the check reads every input once more
             (about 0.3-0.6x the cost of `default_collate` at 32 px).
+        on_device: only draw here: the input comes out stacked but unmixed, the
+            targets mixed, and the draw is returned as with ``return_params``; mix
+            the input after moving it to the accelerator with
+            [apply_mix][collate.functional.apply.apply_mix] ``(x, params)`` (the
+            same result as mixing here; the workers skip the pixel work).
         layout: where the box goes on 3-D inputs: ``"CHW"`` (channels first: the box
             on the last two dims) or ``"HWC"`` (channels last, e.g. the numpy arrays
             ``Albumentations(to_tensor=False)`` returns: the box on the first two
@@ -998,6 +1025,7 @@ class MixUpOrCutMix(_MixCollate):
         target_dtype: torch.dtype = torch.float32,
         pairing: str = "derangement",
         check_finite: bool = False,
+        on_device: bool = False,
         layout: str | None = None,
     ) -> None:
         self._setup(
@@ -1018,6 +1046,7 @@ class MixUpOrCutMix(_MixCollate):
             cut_dims=cut_dims,
             pairing=pairing,
             check_finite=check_finite,
+            on_device=on_device,
             layout=layout,
         )
         self.mixup_alpha = self._mixup_alpha

@@ -48,6 +48,7 @@ The ops live in one module per job, all re-exported here:
 
 from __future__ import annotations
 
+from .apply import apply_mix
 from .cutmix import (
     box_area,
     cutmix,
@@ -108,6 +109,7 @@ __all__ = [
     "mixup_into",
     "mixup_into_unchecked",
     "quantize_lam",
+    "apply_mix",
     "quantize_mix_params",
     "cutmix_box",
     "box_area",

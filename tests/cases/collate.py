@@ -8,7 +8,9 @@ import torch
 
 from collate.mix import CutMix, MixUp, MixUpOrCutMix
 from collate.pad import PadCollate
+from collate.stage import BatchStage
 from collate.text import TextCollate
+from loaders.image import Cutout
 from loaders.keys import KeyedBatch
 from tests.cases import Case
 
@@ -38,6 +40,7 @@ def _mix_examples(cls: Any) -> list[Any]:
         (cls(num_classes=4, seed=0), _keyed_batch()),
         (cls(num_classes=4, label_smoothing=0.1, per_sample=True), _keyed_batch(torch.uint8)),
         (cls(num_classes=4, return_params=True, seed=5), _keyed_batch(torch.bfloat16, kind="dict")),
+        (cls(num_classes=4, on_device=True, seed=6), _keyed_batch(torch.uint8)),
     ]
     if cls._use_cutmix:
         out.append(
@@ -59,6 +62,7 @@ def _mix_bad_args() -> list[dict[str, Any]]:
         {"num_classes": 3, "base_collate": 5},
         {"num_classes": 3, "pair_reduce": {"lengths": "mean"}},
         {"num_classes": 3, "target_dtype": torch.int64},
+        {"num_classes": 3, "on_device": "yes"},
     ]
 
 
@@ -158,4 +162,16 @@ CASES = {
     ),
     PadCollate: Case(examples=_pad_examples, bad_args=_pad_bad_args),
     TextCollate: Case(examples=_text_examples, bad_args=_text_bad_args),
+    BatchStage: Case(
+        examples=lambda: [
+            (BatchStage(Cutout(size=0.5, p=0.7)), _keyed_batch(torch.uint8)),
+            (BatchStage(Cutout(num_holes=2, size=2, fill=(0.1, 0.2, 0.3), p=1.0)), _keyed_batch(kind="dict")),
+            (MixUpOrCutMix(num_classes=4, base_collate=BatchStage(Cutout(size=0.5)), seed=1), _keyed_batch()),
+        ],
+        bad_args=lambda: [
+            {"transform": abs},
+            {"transform": Cutout(), "stream": -1},
+            {"transform": Cutout(), "input_key": 2.5},
+        ],
+    ),
 }
