@@ -793,3 +793,17 @@ def test_shape_and_target_errors_name_the_dataset_index():
     keys = KeyedBatch([{"image": torch.zeros(2), "label": 0}, {"image": torch.zeros(2), "y": 0}], indices=[1, 2])
     with pytest.raises(ValueError, match=r"sample 1 \(dataset index 2\) has keys"):
         MixUp(3)(keys)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_state_of_earlier_versions_loads(cls):
+    # a collate pickled before the randomness module, pairing, layout, check_finite and the switch existed
+    state = dict(vars(cls(num_classes=5, seed=3)))
+    for name in ("_random", "_mixing_flag", "pairing", "check_finite", "layout"):
+        state.pop(name, None)
+    state.update(_rng=None, _pid=None)
+    old = cls.__new__(cls)
+    old.__setstate__(state)
+    assert old.mixing and old.pairing == "derangement" and old.layout is None and not old.check_finite
+    x, y = old(_samples(4))
+    assert x.shape == (4, 3, 6, 10) and torch.allclose(y.sum(1), torch.ones(4))
