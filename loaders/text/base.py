@@ -74,6 +74,9 @@ class StringTransform(Transform, metaclass=abc.ABCMeta):
     output and [explain][loaders.text.base.StringTransform.explain] the output with the info.
     Subclasses that draw more than the seed override `_sample` (it must return the seed too).
 
+    Args:
+        p: probability of applying (times adaptive strength).
+
     Example:
         >>> from loaders.text import RandomSwap
         >>> isinstance(RandomSwap(), StringTransform)

@@ -405,6 +405,11 @@ def rewrite_candidates(text: str, model: str = DEFAULT_MODEL) -> list[tuple[int,
     Raises:
         ValueError: `text` is longer than the pipeline's `max_length` (split it first).
         ImportError: spaCy or the model is not installed.
+
+    Example:
+        >>> rewrite_candidates("We ate apples and oranges.")  # doctest: +NORMALIZE_WHITESPACE
+        [(0, 26, {'passive': ['Apples and oranges were eaten by us.'],
+                  'swap_conjuncts': ['We ate oranges and apples.']})]
     """
     nlp = load_spacy(model)
     if len(text) > nlp.max_length:
@@ -441,6 +446,16 @@ class SyntaxParaphrase(StringTransform):
     Attributes:
         stats: ``Counter`` of sentences seen, ``rewritten``, ``unchanged`` and
             per kind, in this process.
+
+    Raises:
+        TypeError: `rewrites` is not a list, or `model` is not a str.
+        ValueError: an unknown or empty `rewrites`, `cache_size` < 0, or `p` outside [0, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> t = SyntaxParaphrase()
+        >>> t.explain("We ate apples and oranges.", t.sample(np.random.default_rng(0)))
+        {'output': 'We ate oranges and apples.', 'applied': True, 'rewrites': ['swap_conjuncts']}
     """
 
     strength_mode = "p"

@@ -138,6 +138,10 @@ class RandomDeletion(_WordOp):
         p_word: probability of dropping each word, in [0, 1]. EDA's ``p_rd``, 0.1.
         p: probability of applying the transform to a sample.
 
+    Raises:
+        TypeError: `p_word` is not a number (when applied: the sample is not a str).
+        ValueError: `p_word` or `p` outside [0, 1].
+
     Example:
         >>> out = RandomDeletion(p_word=1.0)("Keep exactly one word", rng=0)
         >>> len(out.split()), out in "Keep exactly one word"
@@ -209,6 +213,15 @@ class RandomSwap(_WordOp):
     Args:
         alpha: fraction of the words, in [0, 1] (0 disables). EDA's ``alpha_rs``, 0.1.
         p: probability of applying.
+
+    Raises:
+        TypeError: `alpha` is not a number (when applied: the sample is not a str).
+        ValueError: `alpha` or `p` outside [0, 1].
+
+    Example:
+        >>> out = RandomSwap(alpha=0.25)("one two three four.", rng=1)
+        >>> sorted(out.rstrip(".").split()) == sorted("one two three four".split())
+        True
     """
 
     def __init__(self, alpha: float = 0.1, p: float = 1.0) -> None:
@@ -266,6 +279,10 @@ class SynonymReplacement(_Lexicon, _WordOp):
         thesaurus: a [Thesaurus][loaders.text.Thesaurus]; ``None`` is the shipped WordNet table.
         stop_words: words never replaced; ``None`` is EDA's list (``ops.EDA_STOP_WORDS``).
         p: probability of applying.
+
+    Raises:
+        TypeError: `thesaurus` or `stop_words` has the wrong type (when applied: the sample is not a str).
+        ValueError: `alpha` or `p` outside [0, 1].
 
     Example:
         >>> from loaders.text import MappingThesaurus
@@ -387,6 +404,16 @@ class RandomInsertion(_Lexicon, _WordOp):
         thesaurus: a [Thesaurus][loaders.text.Thesaurus]; ``None`` is the shipped WordNet table.
         stop_words: words whose synonyms are never inserted; ``None`` is EDA's list.
         p: probability of applying.
+
+    Raises:
+        TypeError: `thesaurus` or `stop_words` has the wrong type (when applied: the sample is not a str).
+        ValueError: `alpha` or `p` outside [0, 1].
+
+    Example:
+        >>> from loaders.text import MappingThesaurus
+        >>> t = RandomInsertion(alpha=0.5, thesaurus=MappingThesaurus({"car": ["automobile"]}))
+        >>> t("The red car.", rng=0)
+        'The red automobile car.'
     """
 
     def __init__(
@@ -413,6 +440,15 @@ class WordShuffle(_WordOp):
             ``k >= 1`` is a local shuffle where no word moves more than ``k``
             places (keys ``i + U(0, k + 1)``, Lample et al. 2018).
         p: probability of applying.
+
+    Raises:
+        TypeError: `window` is not an int (when applied: the sample is not a str).
+        ValueError: `window` < 1, or `p` outside [0, 1].
+
+    Example:
+        >>> out = WordShuffle()("one two three four.", rng=0)
+        >>> out, sorted(out.rstrip(".").split()) == sorted("one two three four".split())
+        ('three four two one.', True)
     """
 
     def __init__(self, window: int | None = None, p: float = 1.0) -> None:
@@ -431,6 +467,9 @@ class SentenceShuffle(StringTransform):
 
     Args:
         p: probability of applying.
+
+    Raises:
+        ValueError: `p` outside [0, 1] (when applied, `TypeError`: the sample is not a str).
 
     Example:
         >>> out = SentenceShuffle()("One. Two. Three.", rng=1)
@@ -462,6 +501,10 @@ class EDA(_Lexicon, StringTransform):
         thesaurus: synonym source, ``None`` for the shipped WordNet table.
         stop_words: ``None`` for EDA's list.
         p: probability of applying.
+
+    Raises:
+        TypeError: `thesaurus` or `stop_words` has the wrong type (when applied: the sample is not a str).
+        ValueError: a parameter outside [0, 1], or all four operations disabled.
 
     Example:
         >>> import numpy as np
