@@ -22,6 +22,13 @@ __all__ = ["batch_namer", "describe_sample"]
 def describe_sample(i: int, batch: Sequence[Any]) -> str:
     """``"sample i (dataset index j)"`` for a [KeyedBatch][loaders.keys.KeyedBatch], else ``"sample i"``.
 
+    Args:
+        i: the position in the batch.
+        batch: the batch.
+
+    Returns:
+        The description.
+
     Example:
         >>> describe_sample(0, [1, 2])
         'sample 0'

@@ -161,7 +161,23 @@ class PadCollate:
 
     # ------------------------------------------------------------------ core
     def pad(self, items: Sequence[Any]) -> tuple:
-        """Pad a list of tensors; returns ``(padded, lengths, mask)``."""
+        """Pad a list of tensors; returns ``(padded, lengths, mask)``.
+
+        Args:
+            items: the per-sample tensors or numeric arrays (arrays are copied).
+
+        Returns:
+            ``(padded, lengths, mask)``; ``mask`` is ``None`` without ``return_mask``.
+
+        Raises:
+            TypeError: an item that is not a tensor or numeric array.
+            ValueError: a scalar item, or items whose leading dims, dtype or device differ.
+
+        Example:
+            >>> padded, lengths, _ = PadCollate().pad([torch.ones(2), torch.ones(3)])
+            >>> padded.tolist(), lengths.tolist()
+            ([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0]], [2, 3])
+        """
         owner = "PadCollate"
         tensors: list[Tensor] = []
         for i, v in enumerate(items):

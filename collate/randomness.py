@@ -74,6 +74,12 @@ class CollateRandomness:
     def generator(self, batch: Sequence[Any]) -> np.random.Generator:
         """The generator for ``batch``: keyed on its samples' keys, else this process's own.
 
+        Args:
+            batch: the list of samples (a [KeyedBatch][loaders.keys.KeyedBatch] or a plain list).
+
+        Returns:
+            The generator to draw the batch's parameters from.
+
         Raises:
             ValueError: a [KeyedBatch][loaders.keys.KeyedBatch] whose indices do not match its length.
         """
@@ -98,6 +104,12 @@ class CollateRandomness:
     def strength(self, batch: Sequence[Any]) -> float:
         """The batch's mixing strength knob (``"mix_strength"``, else ``"strength"``); 1.0 without knobs.
 
+        Args:
+            batch: the list of samples.
+
+        Returns:
+            The strength in [0, 1].
+
         Raises:
             ValueError: a knob outside [0, 1].
         """
@@ -110,6 +122,13 @@ class CollateRandomness:
 
 def check_pairing(pairing: Any, owner: str) -> str:
     """Validate a ``pairing=`` argument (one of [PAIRINGS][collate.randomness.PAIRINGS]).
+
+    Args:
+        pairing: the argument.
+        owner: the collate's name, for the message.
+
+    Returns:
+        ``pairing`` itself.
 
     Raises:
         ValueError: any other value.

@@ -89,6 +89,12 @@ def check_key(name: str, value: Any, *, owner: str = "") -> Key:
 def is_namedtuple(sample: Any) -> bool:
     """Whether ``sample`` is a namedtuple (a tuple whose type has ``_fields`` and ``_make``).
 
+    Args:
+        sample: any object.
+
+    Returns:
+        Whether it is a namedtuple.
+
     Example:
         >>> from collections import namedtuple
         >>> is_namedtuple(namedtuple("P", "a b")(1, 2)), is_namedtuple((1, 2))
@@ -99,6 +105,12 @@ def is_namedtuple(sample: Any) -> bool:
 
 def field_names(sample: Any) -> list[Any]:
     """The addresses of a sample's fields: its keys (dict) or positions (tuple/list).
+
+    Args:
+        sample: a tuple/list or a mapping.
+
+    Returns:
+        The keys or positions.
 
     Raises:
         TypeError: if ``sample`` is neither a mapping nor a tuple/list.
@@ -116,6 +128,12 @@ def field_names(sample: Any) -> list[Any]:
 
 def describe_fields(sample: Any) -> str:
     """A short text naming what a sample offers, for error messages.
+
+    Args:
+        sample: any sample.
+
+    Returns:
+        The description.
 
     Example:
         >>> describe_fields({"b": 1, "a": 2}), describe_fields((1, 2, 3)), describe_fields(5)

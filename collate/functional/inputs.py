@@ -52,6 +52,12 @@ LamLike = Union[float, Sequence[float], Tensor, np.ndarray]  # noqa: UP007 (a ru
 def owner_prefix(owner: str) -> str:
     """The ``"Owner: "`` prefix of error messages (empty when ``owner`` is empty).
 
+    Args:
+        owner: the class or function name, or ``""``.
+
+    Returns:
+        The prefix.
+
     Example:
         >>> owner_prefix("MixUp"), owner_prefix("")
         ('MixUp: ', '')
@@ -65,6 +71,13 @@ Namer = Callable[[int], str]
 
 def sample_namer(owner: str = "", where: Namer | None = None) -> Namer:
     """The function naming sample ``i`` in error messages: ``where`` if given, else ``"owner: sample i"``.
+
+    Args:
+        owner: the class or function name that prefixes the default names.
+        where: a namer to use as is.
+
+    Returns:
+        The namer.
 
     Example:
         >>> sample_namer("MixUp")(3), sample_namer(where=lambda i: f"row {i}")(3)
@@ -191,6 +204,17 @@ def empty_batch(like: Tensor, batch_size: int) -> Tensor:
 
     Inside a DataLoader worker (CPU) it lives in shared memory, as
     ``default_collate`` does, so sending it to the main process costs no copy.
+
+    Args:
+        like: a sample whose shape, dtype and device the batch takes.
+        batch_size: the number of samples ``B``.
+
+    Returns:
+        The uninitialised batch.
+
+    Example:
+        >>> empty_batch(torch.zeros(3, 2), 4).shape
+        torch.Size([4, 3, 2])
     """
     out = torch.empty((batch_size, *like.shape), dtype=like.dtype, device=like.device)
     if like.device.type == "cpu" and torch.utils.data.get_worker_info() is not None:
@@ -199,7 +223,19 @@ def empty_batch(like: Tensor, batch_size: int) -> Tensor:
 
 
 def stack(inputs: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
-    """``torch.stack`` into ``out`` (or a new batch from `empty_batch`)."""
+    """``torch.stack`` into ``out`` (or a new batch from `empty_batch`).
+
+    Args:
+        inputs: same-shaped per-sample tensors.
+        out: an optional ``(B, *shape)`` output.
+
+    Returns:
+        The stacked batch.
+
+    Example:
+        >>> stack([torch.zeros(2), torch.ones(2)]).tolist()
+        [[0.0, 0.0], [1.0, 1.0]]
+    """
     if out is None:
         out = empty_batch(inputs[0], len(inputs))
     return torch.stack(list(inputs), 0, out=out)
@@ -225,6 +261,12 @@ CUT_ROW_BYTES = 1 << 16
 def is_rowwise(x: Tensor) -> bool:
     """Whether samples like ``x`` are mixed row by row (float32 size at least ``ROW_BYTES``).
 
+    Args:
+        x: one sample.
+
+    Returns:
+        ``True`` for large samples.
+
     Example:
         >>> is_rowwise(torch.zeros(3, 224, 224)), is_rowwise(torch.zeros(3, 32, 32))
         (True, False)
@@ -240,6 +282,14 @@ def index_select_scratch(x: Tensor, index: Tensor, scratch: Tensor | None) -> Te
     temporary per batch costs page faults whenever the allocator has handed that memory
     back to the OS in between (measured: about 60 minor faults per CIFAR-size batch
     without the buffer).
+
+    Args:
+        x: the batch to gather rows from.
+        index: a LongTensor permutation of ``range(len(x))``.
+        scratch: a flat buffer of ``x``'s dtype and device, or ``None``.
+
+    Returns:
+        ``x[index]``, a view of ``scratch`` when it fits.
 
     Example:
         >>> index_select_scratch(torch.arange(3.0), torch.tensor([2, 0, 1]), torch.empty(4)).tolist()

@@ -20,6 +20,13 @@ __all__ = ["check_perm", "pair_reduce", "REDUCERS"]
 def check_perm(perm: Sequence[int], n: int) -> list[int]:
     """Check that ``perm`` holds ``n`` int indices in ``[0, n)`` and return them as a list.
 
+    Args:
+        perm: the partner of each sample.
+        n: the batch size.
+
+    Returns:
+        The partners as a list of ints.
+
     Raises:
         ValueError: wrong length, a non-integer or an index out of range.
 
@@ -47,6 +54,18 @@ def pair_reduce(field: Tensor, perm: Sequence[int], mixed: Sequence[bool], how: 
 
     ``how`` is ``"max"``, ``"min"``, ``"or"`` or ``"and"``; e.g. ``lengths`` take
     the max (a mixed sample is valid wherever either source is) and masks the or.
+
+    Args:
+        field: a per-sample tensor ``(B, ...)`` (lengths, masks).
+        perm: the partner of each sample.
+        mixed: whether each sample is mixed.
+        how: one of ``REDUCERS``.
+
+    Returns:
+        The combined field.
+
+    Raises:
+        ValueError: an unknown ``how``.
 
     Example:
         >>> pair_reduce(torch.tensor([3, 5, 2]), [1, 0, 2], [True, True, False], "max").tolist()

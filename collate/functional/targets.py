@@ -50,6 +50,14 @@ def _is_int_scalar(t: Any) -> bool:
 def one_hot(indices: Tensor, num_classes: int, *, dtype: torch.dtype = torch.float32) -> Tensor:
     """Float one-hot rows ``(B, num_classes)`` from int class indices ``(B,)`` (range already checked).
 
+    Args:
+        indices: int class indices ``(B,)`` in ``[0, num_classes)``.
+        num_classes: the width ``K``.
+        dtype: a floating dtype.
+
+    Returns:
+        The one-hot rows.
+
     Example:
         >>> one_hot(torch.tensor([1, 0]), 2).tolist()
         [[0.0, 1.0], [1.0, 0.0]]
@@ -303,6 +311,17 @@ def mixed_one_hot(
     temporaries. ``indices`` (a tensor, or a numpy array for CPU targets) must
     already be range-checked.
 
+    Args:
+        indices: range-checked int class indices ``(B,)`` (tensor or numpy array).
+        num_classes: the width ``K``.
+        perm: the partner of each sample, or ``None`` for no mixing.
+        lam: the weight of each sample's own label (a float or one per sample).
+        label_smoothing: ``eps`` in [0, 1).
+        dtype: a floating dtype.
+
+    Returns:
+        The soft targets ``(B, K)``.
+
     Example:
         >>> mixed_one_hot(torch.tensor([0, 2]), 3, [1, 0], 0.75).tolist()
         [[0.75, 0.0, 0.25], [0.25, 0.0, 0.75]]
@@ -361,6 +380,18 @@ def int_targets(
     A 1-D integer tensor comes back as is; a list of Python/numpy ints as a
     numpy ``int64`` array (cheaper than small torch ops for `mixed_one_hot`).
 
+    Args:
+        targets: the batch's targets (a list, or an already collated tensor).
+        num_classes: the number of classes ``K``.
+        owner: the class or function name that prefixes error messages.
+        where: ``where(i) -> str`` naming sample ``i`` in error messages.
+
+    Returns:
+        The indices, or ``None`` when the targets are not all int class indices.
+
+    Raises:
+        ValueError: a class index out of ``[0, K)``.
+
     Example:
         >>> int_targets([1, 0], 2).tolist(), int_targets([[0.5, 0.5]], 2)
         ([1, 0], None)
@@ -395,6 +426,16 @@ def int_targets(
 def smooth_targets(y: Tensor, eps: float) -> Tensor:
     """Label smoothing on soft rows: ``y * (1 - eps) + eps / K`` (new tensor).
 
+    Args:
+        y: soft rows ``(B, K)``.
+        eps: the smoothing in [0, 1).
+
+    Returns:
+        The smoothed rows.
+
+    Raises:
+        ValueError: ``eps`` outside [0, 1).
+
     Example:
         >>> smooth_targets(torch.tensor([[0.0, 1.0]]), 0.5).tolist()
         [[0.25, 0.75]]
@@ -413,6 +454,14 @@ def _lam_column(lam: LamLike, y: Tensor) -> float | Tensor:
 
 def mix_targets(y: Tensor, perm: Sequence[int], lam: LamLike) -> Tensor:
     """``lam * y + (1 - lam) * y[perm]`` with ``lam`` a float or one value per sample (new tensor).
+
+    Args:
+        y: soft rows ``(B, K)``.
+        perm: the partner of each sample.
+        lam: the weight of each sample's own row (a float or one per sample).
+
+    Returns:
+        The mixed rows.
 
     Example:
         >>> y = torch.eye(2)
