@@ -219,14 +219,18 @@ class KeyedBatchSampler(Sampler[KeyedBatch]):
         self._attach()
 
     # -- epoch sharing -----------------------------------------------------------------
+    def _foreign(self) -> bool:
+        """Whether the index sampler is not one of the keyed ones (yours, or one a tool swapped in)."""
+        return not isinstance(self.sampler, (KeyedRandomSampler, KeyedSequentialSampler))
+
     def _sampler_epoch(self) -> int | None:
-        e = getattr(self.sampler, "epoch", None) if self.user_sampler else None
+        e = getattr(self.sampler, "epoch", None) if self._foreign() else None
         return e if isinstance(e, int) and not isinstance(e, bool) else None
 
     def _attach(self) -> None:
         self.dataset.epoch_clock.subscribe(self._on_dataset_epoch)
         se = self._sampler_epoch()
-        if se is None:  # an epoch we cannot read: the sampler takes the dataset's
+        if se is None:  # a keyed sampler, or an epoch we cannot read: the sampler takes the dataset's
             self._on_dataset_epoch(self.dataset.epoch)
         elif se != self.dataset.epoch:
             if se != 0:
@@ -236,7 +240,7 @@ class KeyedBatchSampler(Sampler[KeyedBatch]):
         self._seen = self._sampler_epoch()
 
     def _on_dataset_epoch(self, epoch: int) -> None:
-        if self.user_sampler:
+        if self._foreign():
             set_epoch = getattr(self.sampler, "set_epoch", None)
             if callable(set_epoch):
                 set_epoch(epoch)
