@@ -412,3 +412,16 @@ def test_adapters_leave_the_callers_generators_untouched():
         for i in range(len(ds)):
             ds[i]
     assert _same_states(_global_states(), before)
+
+
+def test_plain_callables_are_refused_with_a_pointer_to_seeded_and_the_adapters():
+    from torchvision.transforms import v2
+
+    from loaders import Compose
+
+    for make in (lambda: AugmentedDataset([1, 2], v2.RandomHorizontalFlip(), seed=0), lambda: Compose([draw_all])):
+        with pytest.raises(TypeError) as info:
+            make()
+        message = str(info.value)
+        for word in ("loaders.Seeded", "TorchVision", "TorchAudio", "Audiomentations", "NLPAug", "Lambda"):
+            assert word in message, (word, message)
