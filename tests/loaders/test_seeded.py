@@ -425,3 +425,21 @@ def test_plain_callables_are_refused_with_a_pointer_to_seeded_and_the_adapters()
         message = str(info.value)
         for word in ("loaders.Seeded", "TorchVision", "TorchAudio", "Audiomentations", "NLPAug", "Lambda"):
             assert word in message, (word, message)
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_batched_path_of_the_dataset_gives_the_same_samples(in_process, num_workers):
+    # a DataLoader straight over an AugmentedDataset fetches through __getitems__ (keyed batches)
+    datasets = _adapter_datasets()
+    for name in ("TorchVision", "Audiomentations"):
+        ds = datasets[name]
+        ds.set_epoch(1)
+        loader = DataLoader(
+            ds,
+            batch_size=3,
+            num_workers=num_workers,
+            collate_fn=_collate_list,
+            multiprocessing_context="fork" if num_workers else None,
+        )
+        got = [s for batch in loader for s in batch]
+        assert deep_equal(got, in_process[name]), name
