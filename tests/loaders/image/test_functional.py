@@ -128,3 +128,13 @@ def test_instances_pickled_without_a_layout_attribute_load_with_the_default():
     clone = pickle.loads(pickle.dumps(t))
     img = _img(5)
     np.testing.assert_array_equal(clone(img, rng=2), Cutout(size=4, fill=0, p=1.0)(img, rng=2))
+
+
+def test_tv_tensor_image_is_read_as_chw_and_keeps_its_type():
+    from torchvision import tv_tensors
+
+    chw = torch.from_numpy(_img(4, (16, 16, 3))).permute(2, 0, 1).contiguous()
+    out = Cutout(size=4, fill=0, p=1.0)(tv_tensors.Image(chw), rng=1)
+    assert isinstance(out, tv_tensors.Image)
+    ref = Cutout(size=4, fill=0, p=1.0)(chw, rng=1)
+    assert torch.equal(out.as_subclass(torch.Tensor), ref)
