@@ -1,19 +1,25 @@
 """Benchmark: mixing collates vs default_collate, timm and torchvision, in one process.
 
-For each configuration (B=128 of 3x224x224 with 1000 classes and of 3x32x32 with 100
-classes, float32 and uint8)
-it times on the same list of samples:
+For each configuration (3x224x224 with 1000 classes and 3x32x32 with 100 classes, float32 and uint8,
+B = 128) it times, on the same keyed batch (the `KeyedBatch` that `AugmentedDataset.__getitems__`
+hands a DataLoader's collate_fn):
 
 * ``default_collate`` alone (the baseline, ratio 1.00);
-* this project's ``collate.MixUp`` / ``collate.CutMix`` (fused stack + mix);
+* this project's ``collate.MixUp`` / ``collate.CutMix`` (fused stack + mix; uint8 MixUp in exact
+  fixed point with the lambda on a 1/256 grid);
 * timm ``Mixup`` (mixup-only / cutmix-only) applied after ``default_collate``;
 * timm ``FastCollateMixup`` (uint8 only: it truncates float input to uint8);
-* torchvision ``v2.MixUp`` / ``v2.CutMix`` applied after ``default_collate``
-  (float only: they reject integer images).
+* torchvision ``v2.MixUp`` / ``v2.CutMix`` applied after ``default_collate`` (float only: they
+  reject integer images).
 
-Every mixing collate runs with ``p=1`` (every batch is mixed). Prints a table of
-median times and ratios against ``default_collate`` and writes
-``benchmarks/results/collate.json``. ``--quick`` does a short run.
+Every mixing collate runs with ``p=1`` (every batch is mixed). Methods are interleaved within each
+repetition and medians are reported, with ratios against ``default_collate`` measured in the same
+run. A second table scales the batch (B in {32, 128, 512}) and reports whether the cost per sample
+stays flat (linear in B). A third row, only with CUDA, compares mixing in the collate with mixing
+on the device after the transfer (``on_device=True`` + ``collate.functional.apply_mix``) for
+3x224x224, B = 256.
+
+Writes ``benchmarks/results/collate.json``. ``--quick`` does a short run.
 
     python benchmarks/bench_collate.py [--quick] [--threads N]
 """
@@ -32,10 +38,15 @@ from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 
-from collate import CutMix, MixUp  # noqa: E402
+from collate import CutMix, MixUp
+from collate.functional import apply_mix
+from loaders.keys import KeyedBatch
 
 #: ImageNet-size inputs use 1000 classes, CIFAR-size ones 100 (CIFAR-100).
 CLASSES = {224: 1000, 32: 100}
+#: Targets of the issue this benchmark checks (ratios against default_collate in the same run).
+SMALL_FLOAT_TARGET = 2.0
+UINT8_MIXUP_TARGET = 3.0
 
 
 def _peers():
@@ -56,6 +67,7 @@ def _peers():
 
 
 def make_batch(b, shape, dtype, num_classes, seed=0):
+    """A keyed batch of ``b`` random samples (what AugmentedDataset hands the collate_fn)."""
     g = torch.Generator().manual_seed(seed)
     out = []
     for i in range(b):
@@ -64,86 +76,267 @@ def make_batch(b, shape, dtype, num_classes, seed=0):
         else:
             x = torch.rand(shape, generator=g, dtype=dtype)
         out.append((x, i % num_classes))
-    return out
+    return KeyedBatch(out, seed=0, epoch=0, indices=list(range(1000, 1000 + b)))
 
 
-def methods(dtype, NUM_CLASSES):
-    peers = _peers()
-    ms = {"default_collate": default_collate,
-          "ours MixUp": MixUp(NUM_CLASSES, alpha=0.8, seed=0),
-          "ours CutMix": CutMix(NUM_CLASSES, alpha=1.0, seed=0)}
-    if "timm" in peers:
-        Mixup, Fast = peers["timm"]
-        tm = Mixup(mixup_alpha=0.8, cutmix_alpha=0.0, label_smoothing=0.0, num_classes=NUM_CLASSES)
-        tc = Mixup(mixup_alpha=0.0, cutmix_alpha=1.0, label_smoothing=0.0, num_classes=NUM_CLASSES)
+def methods(dtype, num_classes, peers=True):
+    ms = {
+        "default_collate": default_collate,
+        "ours MixUp": MixUp(num_classes, alpha=0.8, seed=0),
+        "ours CutMix": CutMix(num_classes, alpha=1.0, seed=0),
+    }
+    if not peers:
+        return ms
+    found = _peers()
+    if "timm" in found:
+        mixup_cls, fast_cls = found["timm"]
+        tm = mixup_cls(mixup_alpha=0.8, cutmix_alpha=0.0, label_smoothing=0.0, num_classes=num_classes)
+        tc = mixup_cls(mixup_alpha=0.0, cutmix_alpha=1.0, label_smoothing=0.0, num_classes=num_classes)
         if dtype.is_floating_point:
             ms["timm Mixup (mixup)"] = lambda b, tm=tm: tm(*default_collate(b))
             ms["timm Mixup (cutmix)"] = lambda b, tc=tc: tc(*default_collate(b))
         else:
-            ms["timm FastCollateMixup (mixup)"] = Fast(mixup_alpha=0.8, cutmix_alpha=0.0, label_smoothing=0.0,
-                                                       num_classes=NUM_CLASSES)
-            ms["timm FastCollateMixup (cutmix)"] = Fast(mixup_alpha=0.0, cutmix_alpha=1.0, label_smoothing=0.0,
-                                                        num_classes=NUM_CLASSES)
-    if "torchvision" in peers and dtype.is_floating_point:
-        TvM, TvC = peers["torchvision"]
-        vm, vc = TvM(num_classes=NUM_CLASSES, alpha=0.8), TvC(num_classes=NUM_CLASSES, alpha=1.0)
+            ms["timm FastCollateMixup (mixup)"] = fast_cls(
+                mixup_alpha=0.8, cutmix_alpha=0.0, label_smoothing=0.0, num_classes=num_classes
+            )
+            ms["timm FastCollateMixup (cutmix)"] = fast_cls(
+                mixup_alpha=0.0, cutmix_alpha=1.0, label_smoothing=0.0, num_classes=num_classes
+            )
+    if "torchvision" in found and dtype.is_floating_point:
+        tv_mix, tv_cut = found["torchvision"]
+        vm, vc = tv_mix(num_classes=num_classes, alpha=0.8), tv_cut(num_classes=num_classes, alpha=1.0)
         ms["torchvision v2.MixUp"] = lambda b, vm=vm: vm(*default_collate(b))
         ms["torchvision v2.CutMix"] = lambda b, vc=vc: vc(*default_collate(b))
     return ms
 
 
 def time_all(fns, batch, reps, warmup=2):
-    """Median seconds per method; methods are interleaved within each repetition so
-    that background load hits them alike."""
+    """Median seconds per method; methods are interleaved within each repetition (and their order
+    reversed every other one) so that background load hits them alike."""
     for fn in fns.values():
         for _ in range(warmup):
             fn(batch)
     ts = {k: [] for k in fns}
-    for _ in range(reps):
-        for k, fn in fns.items():
+    names = list(fns)
+    for r in range(reps):
+        for k in names if r % 2 == 0 else names[::-1]:
             t0 = time.perf_counter()
-            fn(batch)
+            fns[k](batch)
             ts[k].append(time.perf_counter() - t0)
     return {k: statistics.median(v) for k, v in ts.items()}
+
+
+def _reps(side, b, quick):
+    per = (7 if quick else 25) if side >= 224 else (30 if quick else 200)
+    return max(5, int(per * 128 / b)) if b > 128 else per
+
+
+def main_table(args, results):
+    configs = [
+        ("3x224x224 float32", (3, 224, 224), torch.float32),
+        ("3x224x224 uint8", (3, 224, 224), torch.uint8),
+        ("3x32x32 float32", (3, 32, 32), torch.float32),
+        ("3x32x32 uint8", (3, 32, 32), torch.uint8),
+    ]
+    print(f"{'config':20s} {'method':34s} {'median ms':>10s} {'x default':>10s}")
+    checks = []
+    for name, shape, dtype in configs:
+        k = CLASSES[shape[-1]]
+        batch = make_batch(128, shape, dtype, k)
+        times = time_all(methods(dtype, k), batch, _reps(shape[-1], 128, args.quick))
+        base = times["default_collate"]
+        for mname, t in times.items():
+            results.append(
+                {
+                    "table": "peers",
+                    "config": name,
+                    "batch": 128,
+                    "shape": list(shape),
+                    "dtype": str(dtype).replace("torch.", ""),
+                    "num_classes": k,
+                    "method": mname,
+                    "median_s": t,
+                    "ratio_vs_default_collate": t / base,
+                }
+            )
+            print(f"{name:20s} {mname:34s} {t * 1e3:10.3f} {t / base:10.2f}")
+        print()
+        peers = {m: t for m, t in times.items() if m.startswith(("timm", "torchvision"))}
+        if shape[-1] == 32 and dtype == torch.float32:
+            for ours in ("ours MixUp", "ours CutMix"):
+                r = times[ours] / base
+                beaten = all(times[ours] < t for t in peers.values())
+                checks.append(
+                    f"{name} {ours}: {r:.2f}x default_collate (target <= {SMALL_FLOAT_TARGET}: "
+                    f"{'met' if r <= SMALL_FLOAT_TARGET else 'NOT met'}); faster than every peer in this "
+                    f"run: {'yes' if beaten else 'NO'}"
+                )
+        if dtype == torch.uint8:
+            r = times["ours MixUp"] / base
+            checks.append(
+                f"{name} ours MixUp: {r:.2f}x default_collate (target <= {UINT8_MIXUP_TARGET}: "
+                f"{'met' if r <= UINT8_MIXUP_TARGET else 'NOT met'})"
+            )
+    return checks
+
+
+def scaling_table(args, results):
+    print("Scaling with the batch size (ratio vs default_collate; us per sample of ours; linear = per-sample cost")
+    print("at B=512 within 0.67-1.5x of B=32)")
+    print(f"{'config':18s} {'method':12s} " + " ".join(f"{'B=' + str(b):>16s}" for b in (32, 128, 512)) + "  linear")
+    lines = []
+    for name, shape, dtype in (
+        ("3x32x32 float32", (3, 32, 32), torch.float32),
+        ("3x32x32 uint8", (3, 32, 32), torch.uint8),
+        ("3x224x224 uint8", (3, 224, 224), torch.uint8),
+    ):
+        k = CLASSES[shape[-1]]
+        per = {}
+        for b in (32, 128, 512):
+            if args.quick and shape[-1] >= 224 and b == 512:
+                continue
+            times = time_all(
+                methods(dtype, k, peers=False), make_batch(b, shape, dtype, k), _reps(shape[-1], b, args.quick)
+            )
+            per[b] = times
+        for m in ("ours MixUp", "ours CutMix"):
+            cells, us = [], {}
+            for b in (32, 128, 512):
+                if b not in per:
+                    cells.append(f"{'-':>16s}")
+                    continue
+                t, base = per[b][m], per[b]["default_collate"]
+                us[b] = t / b * 1e6
+                cells.append(f"{t / base:6.2f}x {us[b]:7.2f}us")
+                results.append(
+                    {
+                        "table": "scaling",
+                        "config": name,
+                        "batch": b,
+                        "method": m,
+                        "median_s": t,
+                        "ratio_vs_default_collate": t / base,
+                        "us_per_sample": us[b],
+                    }
+                )
+            big = max(us)
+            growth = us[big] / us[32]
+            linear = 0.67 <= growth <= 1.5
+            lines.append((name, m, growth, linear))
+            print(f"{name:18s} {m:12s} " + " ".join(cells) + f"  {'yes' if linear else 'NO'} ({growth:.2f})")
+    print()
+    return lines
+
+
+def device_row(args, results):
+    """CPU-collate mixing vs on-device mixing (3x224x224, B = 256); skipped without CUDA."""
+    if not torch.cuda.is_available():
+        print("on-device mixing row: skipped (no CUDA device)")
+        return None
+    dev = torch.device("cuda")
+    b, shape, k = 256, (3, 224, 224), 1000
+    out = {}
+    for dtype in (torch.uint8, torch.float32):
+        batch = make_batch(b, shape, dtype, k)
+        cpu, dvc = MixUp(k, seed=0), MixUp(k, seed=0, on_device=True)
+
+        def in_collate(batch=batch, cpu=cpu):
+            x, y = cpu(batch)
+            x = x.pin_memory().to(dev, non_blocking=True)
+            torch.cuda.synchronize()
+            return x
+
+        def on_device(batch=batch, dvc=dvc):
+            x, y, params = dvc(batch)
+            x = apply_mix(x.pin_memory().to(dev, non_blocking=True), params)
+            torch.cuda.synchronize()
+            return x
+
+        def plain(batch=batch):
+            x, y = default_collate(batch)
+            x = x.pin_memory().to(dev, non_blocking=True)
+            torch.cuda.synchronize()
+            return x
+
+        a, c = in_collate(), on_device()
+        same = (
+            bool(torch.equal(a, c)) if dtype == torch.uint8 else bool(torch.allclose(a.float(), c.float(), atol=1e-5))
+        )
+        times = time_all(
+            {
+                "default_collate + transfer": plain,
+                "mix in collate + transfer": in_collate,
+                "on_device + transfer + apply_mix": on_device,
+            },
+            None,
+            5 if args.quick else 15,
+            warmup=1,
+        )
+        base = times["default_collate + transfer"]
+        for m, t in times.items():
+            print(f"3x224x224 {str(dtype):14s} B=256 {m:34s} {t * 1e3:9.2f} ms {t / base:6.2f}x  (same output: {same})")
+            results.append(
+                {
+                    "table": "device",
+                    "dtype": str(dtype),
+                    "batch": b,
+                    "method": m,
+                    "median_s": t,
+                    "ratio_vs_default_collate": t / base,
+                    "same_output": same,
+                }
+            )
+        out[str(dtype)] = times
+    return out
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short run (fewer repetitions)")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch.set_num_threads (default 1: DataLoader workers run collate_fn with one thread)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch.set_num_threads (default 1: DataLoader workers run collate_fn with one thread)",
+    )
+    ap.add_argument("--skip-scaling", action="store_true", help="only the peer table")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "collate.json"))
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=UserWarning, module="timm")
-    configs = [("3x224x224 float32", (3, 224, 224), torch.float32, 128),
-               ("3x224x224 uint8", (3, 224, 224), torch.uint8, 128),
-               ("3x32x32 float32", (3, 32, 32), torch.float32, 128),
-               ("3x32x32 uint8", (3, 32, 32), torch.uint8, 128)]
     results = []
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, cpus={os.cpu_count()}, "
-          f"{platform.processor() or platform.machine()}; quick={args.quick}")
-    print(f"{'config':20s} {'method':34s} {'median ms':>10s} {'x default':>10s}")
+    print(
+        f"torch {torch.__version__}, threads={torch.get_num_threads()}, cpus={os.cpu_count()}, "
+        f"{platform.processor() or platform.machine()}, load average {os.getloadavg()[0]:.1f}; quick={args.quick}"
+    )
     print("(timings on a shared machine are noisy; ratios are within one process, methods interleaved)")
-    for name, shape, dtype, b in configs:
-        k = CLASSES[shape[-1]]
-        batch = make_batch(b, shape, dtype, k)
-        big = shape[-1] >= 224
-        reps = (7 if big else 30) if args.quick else (25 if big else 200)
-        times = time_all(methods(dtype, k), batch, reps)
-        base = times["default_collate"]
-        for mname, t in times.items():
-            row = {"config": name, "batch": b, "shape": list(shape), "dtype": str(dtype).replace("torch.", ""),
-                   "num_classes": k, "method": mname, "median_s": t, "ratio_vs_default_collate": t / base,
-                   "reps": reps}
-            results.append(row)
-            print(f"{name:20s} {mname:34s} {t * 1e3:10.3f} {t / base:10.2f}")
-        print()
+    checks = main_table(args, results)
+    scaling = [] if args.skip_scaling else scaling_table(args, results)
+    device_row(args, results)
+    print("Targets:")
+    for line in checks:
+        print("  " + line)
+    if scaling:
+        print(
+            f"  cost linear in B (per-sample cost flat from B=32 to B=512): "
+            f"{'yes' if all(s[3] for s in scaling) else 'NO'} for " + ", ".join(f"{n} {m}" for n, m, _, _ in scaling)
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "collate", "quick": args.quick, "threads": torch.get_num_threads(),
-                               "torch": torch.__version__, "results": results}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "collate",
+                "quick": args.quick,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                "checks": checks,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
 
 

@@ -148,9 +148,10 @@ class BatchStage:
         strength = knobs.get("strength", 1.0)
         gens = batch.sample_generators(self.stream)
         xn = _numpy_view(x)
+        fills: dict[int, Any] = {}  # per Cutout of the stage: its in-place fill for these rows (None: generic path)
         for j in range(n):
             params = t.sample(gens.get(j), strength=strength)
-            _apply_row(t, x, xn, j, params)
+            _apply_row(t, x, xn, j, params, fills)
         return x
 
 
@@ -177,23 +178,31 @@ def _fast_cutout_fill(t: Cutout, row: torch.Tensor) -> float | None:
     return check_fill(t.fill, row, c, "Cutout")[0]
 
 
-def _apply_row(t: Transform, x: torch.Tensor, xn: np.ndarray | None, j: int, params: dict[str, Any]) -> None:
-    """Apply ``params`` of ``t`` to row ``j`` of ``x`` in place (``xn``: ``x`` as numpy, when on CPU)."""
+def _apply_row(
+    t: Transform, x: torch.Tensor, xn: np.ndarray | None, j: int, params: dict[str, Any], fills: dict[int, Any]
+) -> None:
+    """Apply ``params`` of ``t`` to row ``j`` of ``x`` in place (``xn``: ``x`` as numpy, when on CPU).
+
+    ``fills`` caches, per Cutout, the in-place fill decided on the first row it applies to (the rows
+    of a stacked batch share shape and dtype).
+    """
     if not params.get("apply", True):
         return
     if type(t) is Compose:
         for child, cp in zip(t.transforms, params["children"], strict=True):
-            _apply_row(child, x, xn, j, cp)
+            _apply_row(child, x, xn, j, cp, fills)
         return
-    row = x[j]
     if type(t) is Cutout and xn is not None:
-        value = _fast_cutout_fill(t, row)
+        key = id(t)
+        if key not in fills:
+            fills[key] = _fast_cutout_fill(t, x[j])
+        value = fills[key]
         if value is not None:
-            h, w = row.shape[-2], row.shape[-1]
             target = xn[j]
-            for y0, y1, x0, x1 in hole_boxes(params["holes"], params["unit"], h, w):
+            for y0, y1, x0, x1 in hole_boxes(params["holes"], params["unit"], target.shape[-2], target.shape[-1]):
                 target[..., y0:y1, x0:x1] = value
             return
+    row = x[j]
     y = t.apply(row, params)
     if y is not row:
         if not isinstance(y, torch.Tensor) or y.shape != row.shape or y.dtype != row.dtype:
