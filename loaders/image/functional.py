@@ -218,7 +218,10 @@ def check_fill(fill: float | tuple[float, ...], x: Any, channels: int, owner: st
         >>> check_fill(7, np.zeros((2, 2, 3), np.uint8), 3, "cutout")
         (7, 7, 7)
     """
-    return _resolve_fill(fill, _dtype_key(x), channels, owner)
+    try:
+        return _resolve_fill(fill, _dtype_key(x), channels, owner)
+    except TypeError as e:  # an unsupported dtype: say who is asking
+        raise TypeError(f"{owner}: {e}") from None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -184,5 +184,5 @@ class Cutout(Transform):
             return x
         try:
             return cutout(x, boxes, self.fill, layout)
-        except ValueError as e:
-            raise ValueError(str(e).replace("cutout:", "Cutout:", 1)) from None
+        except (ValueError, TypeError) as e:
+            raise type(e)(str(e).replace("cutout:", "Cutout:", 1)) from None

@@ -54,8 +54,10 @@ ROWS = [
     BadInput("Cutout-1d", _cut(np.zeros(5)), ValueError, ["Cutout", "2-D (HW) or 3-D"]),
     BadInput("Cutout-none", _cut(None), TypeError, ["Cutout", "NoneType"]),
     BadInput("Cutout-zero-size", _cut(np.zeros((0, 8, 3), np.uint8)), ValueError, ["Cutout", "zero-size", "height 0"]),
-    BadInput("Cutout-object-array", _cut(np.zeros((8, 8, 3), object)), TypeError, ["object", "dtype"]),
-    BadInput("Cutout-complex-tensor", _cut(torch.zeros(3, 8, 8, dtype=torch.complex64)), TypeError, ["complex"]),
+    BadInput("Cutout-object-array", _cut(np.zeros((8, 8, 3), object)), TypeError, ["Cutout", "object", "dtype"]),
+    BadInput(
+        "Cutout-complex-tensor", _cut(torch.zeros(3, 8, 8, dtype=torch.complex64)), TypeError, ["Cutout", "complex"]
+    ),
     BadInput(
         "Albumentations-empty-0x0",
         _alb(np.zeros((0, 0, 3), np.uint8)),
