@@ -77,6 +77,9 @@ class TorchAudio(Seeded):
     def _run(self, x: Any) -> Any:
         was_numpy = isinstance(x, np.ndarray)
         if was_numpy:
+            # torch views numpy memory only when it is writeable and native-endian; copy otherwise
+            if not x.flags.writeable or not x.dtype.isnative:
+                x = np.array(x, dtype=x.dtype.newbyteorder("="))
             x = torch.from_numpy(x)
         elif not isinstance(x, torch.Tensor):
             raise TypeError(

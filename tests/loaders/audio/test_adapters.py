@@ -137,3 +137,12 @@ def test_audiomentations_refusals():
         t(np.zeros(100, dtype=np.int16), rng=0)
     with pytest.raises(ValueError, match="channels, time"):
         t(np.zeros((1, 2, 100), dtype=np.float32), rng=0)
+
+
+def test_torchaudio_read_only_and_big_endian_numpy():
+    t = TorchAudio(torchaudio.transforms.TimeMasking(6))
+    spec = np.ones((1, 16, 20), dtype=np.float32)
+    spec.setflags(write=False)  # e.g. a memory-mapped dataset
+    out = t(spec, rng=1)
+    assert np.array_equal(out, t(spec.copy(), rng=1)) and isinstance(out, np.ndarray)
+    assert np.array_equal(t(spec.astype(">f4"), rng=1), out)
