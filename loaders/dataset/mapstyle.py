@@ -79,8 +79,10 @@ class AugmentedDataset(KeyedWrapper, torch.utils.data.Dataset):
     together, and the latest call wins; the library never resets your sampler to an older
     value. Lightning (which calls ``set_epoch`` on the samplers, not on the dataset) and
     ``torchrun`` loops (which call ``sampler.set_epoch``) therefore get fresh augmentation each
-    epoch with ``ds.loader(...)``. A plain ``DataLoader(ds, ...)`` has no keyed sampler: call
-    ``ds.set_epoch(epoch)`` yourself each epoch.
+    epoch with ``ds.loader(...)``. A plain ``DataLoader(ds, ...)`` has no keyed sampler, so nothing
+    tells the dataset the epoch: build the loader with ``ds.loader(...)`` (any sampler can be passed
+    to it), or call ``ds.set_epoch(epoch)`` yourself each epoch (in a LightningModule, in
+    ``on_train_epoch_start``: ``ds.set_epoch(self.current_epoch)``).
 
     Args:
         dataset: any object with ``__len__`` and ``__getitem__`` (a torch ``Dataset``, a
