@@ -46,6 +46,9 @@ from torch.utils.data import default_collate
 from loaders.structure import INPUT_KEYS, Key, check_same_fields, rebuild, resolve_key
 from loaders.validation import check_int, check_number
 
+from .context import batch_namer
+from .functional.inputs import Namer, sample_namer
+
 __all__ = ["PadCollate", "DICT_INPUT_KEYS"]
 
 #: The dict keys taken as the input when ``input_key`` is not given: the one list of the
@@ -160,11 +163,14 @@ class PadCollate:
         )
 
     # ------------------------------------------------------------------ core
-    def pad(self, items: Sequence[Any]) -> tuple:
+    def pad(self, items: Sequence[Any], where: Namer | None = None) -> tuple:
         """Pad a list of tensors; returns ``(padded, lengths, mask)``.
 
         Args:
             items: the per-sample tensors or numeric arrays (arrays are copied).
+            where: ``where(i) -> str`` naming sample ``i`` in error messages (default
+                ``"PadCollate: sample i"``; the collate adds the dataset index of a
+                [KeyedBatch][loaders.keys.KeyedBatch]).
 
         Returns:
             ``(padded, lengths, mask)``; ``mask`` is ``None`` without ``return_mask``.
@@ -179,32 +185,34 @@ class PadCollate:
             ([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0]], [2, 3])
         """
         owner = "PadCollate"
+        name = sample_namer(owner, where)
         tensors: list[Tensor] = []
         for i, v in enumerate(items):
             if isinstance(v, np.ndarray):
                 if v.dtype.kind not in "biuf":
-                    raise TypeError(f"{owner}: sample {i}: input array has unsupported dtype {v.dtype}")
+                    raise TypeError(f"{name(i)}: input array has unsupported dtype {v.dtype}")
                 v = torch.from_numpy(np.array(v, order="C"))  # a copy: the user array may be read-only
             elif not isinstance(v, Tensor):
-                raise TypeError(
-                    f"{owner}: sample {i}: the input must be a tensor or array to pad, got {type(v).__name__}"
-                )
+                raise TypeError(f"{name(i)}: the input must be a tensor or array to pad, got {type(v).__name__}")
             if v.ndim == 0:
                 raise ValueError(
-                    f"{owner}: sample {i}: the input is a scalar; PadCollate pads the last axis of "
+                    f"{name(i)}: the input is a scalar; PadCollate pads the last axis of "
                     f"tensors with at least one dimension"
                 )
             tensors.append(v)
         first = tensors[0]
         for i, v in enumerate(tensors):
             if v.shape[:-1] != first.shape[:-1]:
+                hint = ""
+                if v.ndim == 2 and v.shape[-1] == first.shape[-1]:
+                    hint = " (are the clips (time, channels)? PadCollate pads (channels, time): transpose them)"
                 raise ValueError(
-                    f"{owner}: sample {i} has shape {tuple(v.shape)}, sample 0 has "
-                    f"{tuple(first.shape)}; only the last axis may differ"
+                    f"{name(i)} has shape {tuple(v.shape)}, sample 0 has "
+                    f"{tuple(first.shape)}; only the last axis may differ{hint}"
                 )
             if v.dtype != first.dtype or v.device != first.device:
                 raise ValueError(
-                    f"{owner}: sample {i} is {v.dtype} on {v.device}, sample 0 is "
+                    f"{name(i)} is {v.dtype} on {v.device}, sample 0 is "
                     f"{first.dtype} on {first.device}; convert them to one dtype/device"
                 )
         if not (first.is_floating_point() or first.is_complex()) and self.pad_value != int(self.pad_value):
@@ -248,7 +256,7 @@ class PadCollate:
             raise ValueError(f"{owner}: got an empty batch (0 samples)")
         first = batch[0]
         if isinstance(first, (Tensor, np.ndarray)):
-            padded, lengths, mask = self.pad(list(batch))
+            padded, lengths, mask = self.pad(list(batch), batch_namer(batch, owner))
             extra = ([lengths] if self.return_lengths else []) + ([mask] if self.return_mask else [])
             return (padded, *extra) if extra else padded
         if isinstance(first, Mapping):
@@ -259,12 +267,12 @@ class PadCollate:
 
     def _pad_dicts(self, batch: Sequence[Any], first: Mapping, owner: str) -> dict[Any, Any]:
         key = resolve_key(first, self.input_key, name="input_key", candidates=INPUT_KEYS, index=0, owner=owner)
-        check_same_fields(batch, owner=owner)
+        check_same_fields(batch, owner=owner, where=batch_namer(batch))
         added = ((self.lengths_key,) if self.return_lengths else ()) + ((self.mask_key,) if self.return_mask else ())
         for name in added:
             if name in first:
                 raise ValueError(f"{owner}: samples already have a {name!r} field; choose another lengths_key/mask_key")
-        padded, lengths, mask = self.pad([s[key] for s in batch])
+        padded, lengths, mask = self.pad([s[key] for s in batch], batch_namer(batch, owner))
         out: dict[Any, Any] = {k: padded if k == key else default_collate([s[k] for s in batch]) for k in first}
         if self.return_lengths:
             out[self.lengths_key] = lengths
@@ -280,8 +288,8 @@ class PadCollate:
                 f"tuple_size={size} (or None) so that the lengths/mask positions are known"
             )
         key = resolve_key(first, self.input_key, name="input_key", default_position=0, index=0, owner=owner)
-        check_same_fields(batch, owner=owner)
-        padded, lengths, mask = self.pad([s[key] for s in batch])
+        check_same_fields(batch, owner=owner, where=batch_namer(batch))
+        padded, lengths, mask = self.pad([s[key] for s in batch], batch_namer(batch, owner))
         fields = [padded if k == key else default_collate([s[k] for s in batch]) for k in range(size)]
         if self.return_lengths:
             fields.append(lengths)

@@ -207,3 +207,16 @@ def test_unpadding_with_lengths_gives_back_the_samples(lengths, channels, multip
         assert torch.equal(x[i, :, : lengths[i]], w)
         assert bool((x[i, :, lengths[i] :] == 0).all())
         assert mask[i].sum() == lengths[i] and bool(mask[i, : lengths[i]].all())
+
+
+def test_errors_name_the_dataset_index_and_time_channel_clips():
+    batch = KeyedBatch([(torch.zeros(2, 5), 0), (torch.zeros(3, 5), 1)], indices=[40, 41])
+    with pytest.raises(ValueError, match=r"sample 1 \(dataset index 41\) has shape \(3, 5\).*\(time, channels\)"):
+        PadCollate()(batch)
+    with pytest.raises(TypeError, match=r"sample 0 \(dataset index 7\): input array has unsupported dtype object"):
+        PadCollate()(KeyedBatch([np.array([None], dtype=object)], indices=[7]))
+    dicts = KeyedBatch(
+        [{"waveform": torch.zeros(3), "label": 0}, {"audio": torch.zeros(3), "label": 0}], indices=[1, 2]
+    )
+    with pytest.raises(ValueError, match=r"sample 1 \(dataset index 2\) has keys"):
+        PadCollate()(dicts)
