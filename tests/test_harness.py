@@ -67,18 +67,25 @@ _LOADER_MODULES = _import_all(loaders)
 _COLLATE_MODULES = _import_all(collate)
 
 TRANSFORMS = sorted(
-    (c for c in _all_subclasses(Transform)
-     if c.__module__.split(".")[0] == "loaders" and not inspect.isabstract(c) and not c.__name__.startswith("_")),
+    (
+        c
+        for c in _all_subclasses(Transform)
+        if c.__module__.split(".")[0] == "loaders" and not inspect.isabstract(c) and not c.__name__.startswith("_")
+    ),
     key=lambda c: c.__qualname__,
 )
 COLLATES = sorted(
-    {obj for m in _COLLATE_MODULES for obj in list(vars(m).values())
-     if inspect.isclass(obj) and obj.__module__.split(".")[0] == "collate" and not obj.__name__.startswith("_")
-     and (obj in ROWS or "_harness_examples" in vars(obj))},
+    {
+        obj
+        for m in _COLLATE_MODULES
+        for obj in list(vars(m).values())
+        if inspect.isclass(obj)
+        and obj.__module__.split(".")[0] == "collate"
+        and not obj.__name__.startswith("_")
+        and (obj in ROWS or "_harness_examples" in vars(obj))
+    },
     key=lambda c: c.__qualname__,
 )
-
-
 
 
 def _row(cls):

@@ -2,7 +2,7 @@
 
 Each module in this package (one per area: ``core``, ``image``, ``audio``, ``text``,
 ``adaptive``, ``hf``, ``collate``, ...) defines ``CASES``, a dict mapping a class to a
-:class:`Case`. ``tests/test_harness.py`` collects every module here and checks that every
+`Case`. ``tests/test_harness.py`` collects every module here and checks that every
 public transform/collate class discovered in the packages has exactly one row.
 
 - ``examples()`` returns a list of ``(instance, input)`` pairs. For a transform, ``input``
@@ -13,9 +13,10 @@ public transform/collate class discovered in the packages has exactly one row.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 
 class Case(NamedTuple):
-    examples: Callable[[], List[Any]]
-    bad_args: Callable[[], List[Dict[str, Any]]]
+    examples: Callable[[], list[Any]]
+    bad_args: Callable[[], list[dict[str, Any]]]
