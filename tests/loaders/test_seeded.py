@@ -122,9 +122,11 @@ def test_callers_streams_are_untouched_including_a_pending_gaussian():
     np.random.set_state(before[1])
     torch.default_generator.set_state(before[2])
 
+    bit_generator = np.random.get_bit_generator()
     t = Seeded(draw_all)
     for key in range(3):
         t(0, rng=key)
+    assert np.random.get_bit_generator() is bit_generator  # the caller's own object is back
     assert _same_states(_global_states(), before)
     assert _next_draws() == reference
 
