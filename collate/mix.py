@@ -197,6 +197,7 @@ class _MixCollate(MixingSwitch):
         if "_random" not in state:
             self._random = CollateRandomness(self.seed, type(self).__name__)
         self._tls = None
+        self._share_switch()
 
     def __repr__(self) -> str:
         parts = []

@@ -213,6 +213,12 @@ class MixingSwitch:
     #: The shared flag (1: mixing on); ``None`` in collates pickled before the switch existed.
     _mixing_flag: torch.Tensor | None = None
 
+    def _share_switch(self) -> None:
+        """After unpickling or ``copy.deepcopy``: keep the (copied) flag in shared memory for later workers."""
+        flag = self._mixing_flag
+        if flag is not None and not flag.is_shared():
+            flag.share_memory_()
+
     def _init_switch(self) -> torch.Tensor:
         flag = torch.ones(1, dtype=torch.uint8).share_memory_()
         self._mixing_flag = flag

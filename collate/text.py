@@ -198,6 +198,7 @@ class TextCollate(MixingSwitch):
         self.__dict__.update(state)
         if "_random" not in state:
             self._random = CollateRandomness(self.seed, "TextCollate")
+        self._share_switch()
 
     def __repr__(self) -> str:
         args = [f"{type(self.tokenizer).__name__}(vocab_size={self._vocab_size()})", f"num_classes={self.num_classes}"]

@@ -158,3 +158,14 @@ def test_text_collate_switch():
     assert out["mix_index"].tolist() == [0, 1, 2, 3] and out["mix_lambda"].tolist() == [1.0] * 4
     assert out["labels"].tolist() == [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
     assert not c.train().eval().mixing
+
+
+def test_deep_copies_keep_a_shared_flag_for_their_workers():
+    import copy
+
+    fn = copy.deepcopy(MixUp(num_classes=16, seed=0, return_params=True))
+    assert fn._mixing_flag.is_shared()
+    loader = DataLoader(_Images(), batch_size=4, num_workers=1, persistent_workers=True, collate_fn=fn)
+    assert not any(_modes(loader))
+    fn.eval()
+    assert all(_modes(loader))
