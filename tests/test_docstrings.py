@@ -117,6 +117,52 @@ def test_no_sphinx_roles_in_docstrings():
     )
 
 
+def _static_names(body) -> set[str]:
+    """Names a module body binds where type checkers see them (imports and definitions, `if` blocks included)."""
+    names: set[str] = set()
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.If, ast.Try)):
+            names |= _static_names(node.body) | _static_names(node.orelse)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def test_package_exports_are_visible_to_type_checkers():
+    """Every package lists its exports in a literal `__all__`, each bound statically (lazy ones under TYPE_CHECKING)."""
+    problems = []
+    for package in ("loaders", "collate"):
+        for init in sorted((ROOT / package).rglob("__init__.py")):
+            if any(part.startswith("_") for part in init.relative_to(ROOT).parent.parts):
+                continue
+            tree = ast.parse(init.read_text(encoding="utf-8"))
+            exported = [
+                node.value
+                for node in tree.body
+                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets)
+            ]
+            where = init.relative_to(ROOT)
+            try:
+                names = ast.literal_eval(exported[0]) if exported else None
+            except ValueError:
+                names = None
+            if names is None:
+                problems.append(f"{where}: no literal __all__")
+                continue
+            submodules = {p.stem for p in init.parent.glob("*.py")} | {
+                p.name for p in init.parent.iterdir() if (p / "__init__.py").is_file()
+            }
+            unbound = [n for n in names if n not in _static_names(tree.body) and n not in submodules]
+            if unbound:
+                problems.append(f"{where}: {unbound} only lazy (declare them under `if TYPE_CHECKING:`)")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(
     "text, hits",
     [(":class:`Cutout`", 1), (":py:func:`f` and :meth:`A.b`", 2), ("`Cutout` and [Cutout][loaders.image.Cutout]", 0)],
