@@ -201,13 +201,15 @@ CONFIGS = (
 )
 
 
-def build(config: Config, train: Digits, seed: int, strength: AdaptiveStrength | None = None):
-    """The `AugmentedDataset` and the collate of a configuration (`strength`: the knob of an adaptive run).
+def build(config: Config, train: Digits, seed: int, strength: AdaptiveStrength | None = None, transform: Any = None):
+    """The `AugmentedDataset` and the collate of a configuration (`strength`: the knob, if any).
 
     With a knob, `Cutout` applies with probability `p * strength` and the collate mixes with
-    probability `p * strength`: strength 0 is "none", strength 1 is "both".
+    probability `p * strength`: strength 0 is "none", strength 1 is "both". `transform` replaces
+    the configuration's per-sample transform (`Cutout`) when given.
     """
-    transform = Cutout(**CUTOUT_ARGS) if config.cutout else None
+    if transform is None and config.cutout:
+        transform = Cutout(**CUTOUT_ARGS)
     knobs = {"strength": strength} if strength is not None else None
     dataset = AugmentedDataset(train, transform, seed=seed, knobs=knobs)
     # p=0: never mixes, but the labels still become one-hot soft targets, so the loss code never branches.
@@ -223,12 +225,14 @@ def train_run(
     *,
     seed: int,
     steps: int,
-    batch_size: int = 32,
+    batch_size: int = 64,
     lr: float = 3e-3,
     workers: int = 0,
     target: float = 0.05,
     ada_kimg: float | None = None,
     probe_every: int | None = None,
+    fixed_strength: float | None = None,
+    transform: Any = None,
 ) -> dict[str, Any]:
     """Train a fresh model for `steps` optimizer steps; return metrics, test probabilities and traces.
 
@@ -237,10 +241,17 @@ def train_run(
     is measured and recorded; an adaptive run feeds it to `OverfitPolicy.for_classifier`, which holds
     the train/validation gap at `target`. The test split is only used once, at the end.
     `ada_kimg` (thousands of samples for a full 0 -> 1 swing) defaults to a quarter of the run.
+    `fixed_strength` runs a non-adaptive configuration behind a knob held at that value;
+    `transform` replaces the configuration's per-sample transform.
     """
+    if len(train) < batch_size:
+        raise ValueError(f"batch_size={batch_size} exceeds the {len(train)} training images (full batches only)")
     torch.manual_seed(seed)
-    strength = AdaptiveStrength(0.0) if config.adaptive else None
-    dataset, collate = build(config, train, seed, strength)
+    if config.adaptive:
+        strength: AdaptiveStrength | None = AdaptiveStrength(0.0)
+    else:
+        strength = AdaptiveStrength(fixed_strength) if fixed_strength is not None else None
+    dataset, collate = build(config, train, seed, strength, transform)
     loader = dataset.loader(
         batch_size=batch_size,
         shuffle=True,
@@ -250,9 +261,9 @@ def train_run(
         collate_fn=WithKnobs(collate),
     )
     policy = None
-    if probe_every is None and strength is not None:
+    if probe_every is None and config.adaptive:
         probe_every = 4
-    if strength is not None:
+    if config.adaptive and strength is not None:
         kimg = ada_kimg if ada_kimg is not None else steps * batch_size / 4 / 1000.0
         policy = OverfitPolicy.for_classifier(strength, target=target, ada_kimg=kimg)
     probe = train.subset(np.random.default_rng(seed).permutation(len(train))[: len(val)])

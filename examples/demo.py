@@ -16,7 +16,7 @@ for each training-set size (`--sizes`, labelled images drawn from the training
 pool; 20 % of them are held out as the validation split that only the adaptive
 policy reads) and each seed (`--seeds`; the seed draws the images, the initial
 weights, the shuffle and every augmentation). Every run takes the same number of
-optimizer steps (`--steps`, batch 32), so the sizes differ in data, not in
+optimizer steps (`--steps`, batch 64), so the sizes differ in data, not in
 compute. The test split (360 images) is fixed and is only used to report.
 
 The loss is the stock `nn.CrossEntropyLoss` on the collate's soft targets (with
@@ -47,7 +47,7 @@ batch when it is dispatched, `2 * workers` batches ahead, so its trajectory shif
 slightly.
 
 Usage:
-    python examples/demo.py [--sizes 100,300,all] [--seeds 3] [--steps 300] [--quick] [--out outputs]
+    python examples/demo.py [--sizes 100,300,all] [--seeds 3] [--steps 150] [--quick] [--out outputs]
 """
 
 from __future__ import annotations
@@ -412,6 +412,7 @@ def _run_one(task: tuple[int, str, int], options: dict[str, Any]) -> dict[str, A
         _DATA["test"],
         seed=seed,
         steps=options["steps"],
+        batch_size=options["batch_size"],
         workers=options["workers"],
         target=options["target"],
     )
@@ -445,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         "training pool (default 100,300,all; --quick: 100,all)",
     )
     parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default 3; --quick: 2)")
-    parser.add_argument("--steps", type=int, default=None, help="optimizer steps per run (default 300; --quick: 8)")
+    parser.add_argument("--steps", type=int, default=None, help="optimizer steps per run (default 150; --quick: 6)")
+    parser.add_argument("--batch-size", type=int, default=64, help="samples per batch (default 64)")
     parser.add_argument(
         "--configs",
         default=",".join(c.name for c in CONFIGS),
@@ -465,11 +467,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes_text = args.sizes or ("100,all" if args.quick else "100,300,all")
     n_seeds = args.seeds if args.seeds is not None else (2 if args.quick else 3)
-    steps = args.steps if args.steps is not None else (8 if args.quick else 300)
+    steps = args.steps if args.steps is not None else (6 if args.quick else 150)
     names = [c.strip() for c in args.configs.split(",")]
     known = [c.name for c in CONFIGS]
-    if n_seeds < 1 or steps < 1 or args.workers < 0 or args.threads < 1 or args.jobs < 1:
-        parser.error("need --seeds >= 1, --steps >= 1, --workers >= 0, --threads >= 1 and --jobs >= 1")
+    if n_seeds < 1 or steps < 1 or args.batch_size < 1 or args.workers < 0 or args.threads < 1 or args.jobs < 1:
+        parser.error(
+            "need --seeds >= 1, --steps >= 1, --batch-size >= 1, --workers >= 0, --threads >= 1 and --jobs >= 1"
+        )
     if "none" not in names or any(n not in known for n in names):
         parser.error(f"--configs must include 'none' and name only {known}, got {args.configs!r}")
     configs = [c for c in CONFIGS if c.name in names]
@@ -487,13 +491,19 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"UCI digits (scikit-learn, real 8x8 scans): training pool {len(pool)} images, fixed test split "
         f"{len(test)} images.\nSizes {sizes} labelled images (80 % train, 20 % validation for the adaptive "
-        f"policy), seeds {seeds}, {steps} steps of batch 32 per run, {args.workers} DataLoader workers, "
+        f"policy), seeds {seeds}, {steps} steps of batch {args.batch_size} per run, {args.workers} DataLoader workers, "
         f"{args.jobs} runs in parallel.",
         flush=True,
     )
 
     tasks = [(size, config.name, seed) for size in sizes for config in configs for seed in seeds]
-    options = {"steps": steps, "workers": args.workers, "target": args.target, "threads": args.threads}
+    options = {
+        "steps": steps,
+        "batch_size": args.batch_size,
+        "workers": args.workers,
+        "target": args.target,
+        "threads": args.threads,
+    }
     runs: list[dict[str, Any]] = []
     pooled: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
     t0 = time.perf_counter()
@@ -543,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
             for s in sizes
         ],
         "steps": steps,
-        "batch_size": 32,
+        "batch_size": args.batch_size,
         "workers": args.workers,
         "jobs": args.jobs,
         "ece_bins": ECE_BINS,

@@ -523,40 +523,4 @@ def test_mix_strength_knob_reaches_mixing_collate():
     assert {params["mode"] for _, _, params in loader} == {"mixup"}
 
 
-# ---------------------------------------------------------------------------
-# The example, in its fast mode
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_example_quick(tmp_path, capsys):
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[3] / "examples" / "adaptive.py"
-    spec = importlib.util.spec_from_file_location("adaptive_example", path)
-    mod = importlib.util.module_from_spec(spec)
-    threads = torch.get_num_threads()
-    try:
-        spec.loader.exec_module(mod)
-        # target gap -0.5: the gap is always above it, so the policy raises strength every epoch
-        assert mod.main(["--quick", "--target", "-0.5", "--out", str(tmp_path)]) == 0
-    finally:
-        torch.set_num_threads(threads)
-    out = capsys.readouterr().out
-    assert "final val acc" in out and "adaptive" in out and "fixed 1" in out
-    png = tmp_path / "adaptive.png"
-    assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    res = json.loads((tmp_path / "adaptive_results.json").read_text())
-    runs = {r["run"]: r for r in res["runs"]}
-    assert set(runs["fixed 0"]["batch_strength"]) == {0.0} and set(runs["fixed 1"]["batch_strength"]) == {1.0}
-    ada = runs["adaptive"]
-    per_epoch = len(ada["batch_strength"]) // res["epochs"]
-    # 5 batches per epoch, 2 workers x prefetch 2 dispatched ahead: every batch of epoch e was bound at
-    # dispatch to the value the policy wrote after epoch e - 1 (epoch 0: the initial 0.0)
-    expected = [0.0] + [state["value"] for state in ada["policy"][:-1]]
-    assert ada["batch_strength"] == [v for v in expected for _ in range(per_epoch)]
-    assert expected == pytest.approx([0.0, 0.1, 0.2])  # +100 samples / (1.0 kimg * 1000) per epoch
-    for r in runs.values():
-        assert 0.0 <= r["final_val_acc"] <= 1.0 and len(r["val_acc"]) == res["epochs"]
+# The example (examples/adaptive.py) is tested in tests/examples/test_adaptive.py.
