@@ -112,44 +112,53 @@ def image_layout(x: Any, layout: str | None = None, owner: str = "image") -> str
         >>> image_layout(np.zeros((8, 8))), image_layout(torch.zeros(1, 8, 8))
         ('HW', 'CHW')
     """
-    by_type = _declared_by_type(x)
-    if by_type == "HWC":  # PIL
-        if layout is not None and layout != "HWC":
-            raise ValueError(f"{owner}: layout={layout!r} contradicts the input type {type(x).__name__}, which is HWC")
-        return "HWC"
-    if not isinstance(x, (torch.Tensor, np.ndarray)):
-        raise TypeError(
-            f"{owner}: image must be a torch tensor (CHW/HW), a numpy array (HWC/HW) or a PIL image, "
-            f"got {type(x).__name__}"
-        )
-    kind = "tensor" if isinstance(x, torch.Tensor) else "array"
-    shape = tuple(int(s) for s in x.shape)
-    if len(shape) == 2:
+    tx = type(x)
+    if tx is np.ndarray:  # the common cases first: no type declares their layout
+        by_type, tensor = None, False
+    elif tx is torch.Tensor:
+        by_type, tensor = None, True
+    else:
+        by_type = _declared_by_type(x)
+        if by_type == "HWC":  # PIL
+            if layout is not None and layout != "HWC":
+                raise ValueError(
+                    f"{owner}: layout={layout!r} contradicts the input type {tx.__name__}, which is HWC"
+                )
+            return "HWC"
+        if not isinstance(x, (torch.Tensor, np.ndarray)):
+            raise TypeError(
+                f"{owner}: image must be a torch tensor (CHW/HW), a numpy array (HWC/HW) or a PIL image, "
+                f"got {tx.__name__}"
+            )
+        tensor = isinstance(x, torch.Tensor)
+    shape = x.shape
+    ndim = len(shape)
+    if ndim == 2:
         return "HW"
-    if len(shape) != 3:
+    if ndim != 3:
+        kind = "tensor" if tensor else "array"
         raise ValueError(
-            f"{owner}: an image {kind} must be 2-D (HW) or 3-D (CHW/HWC), one sample, not a batch; got shape {shape}"
+            f"{owner}: an image {kind} must be 2-D (HW) or 3-D (CHW/HWC), one sample, not a batch; "
+            f"got shape {tuple(shape)}"
         )
     if by_type is not None:
         if layout is not None and layout != by_type:
-            raise ValueError(
-                f"{owner}: layout={layout!r} contradicts the input type {type(x).__name__}, which is {by_type}"
-            )
+            raise ValueError(f"{owner}: layout={layout!r} contradicts the input type {tx.__name__}, which is {by_type}")
         return by_type
     if layout is not None:
         return layout
     a, b, c = shape
-    if kind == "tensor":
+    if tensor:
         if c in CHANNEL_COUNTS and a not in CHANNEL_COUNTS and a > _MIN_SIDE and b > _MIN_SIDE:
             raise ValueError(
-                f"{owner}: a tensor of shape {shape} looks like HWC (height, width, channels), but tensors are "
-                f"read as CHW; pass layout='HWC', or permute(2, 0, 1) it to CHW"
+                f"{owner}: a tensor of shape {tuple(shape)} looks like HWC (height, width, channels), but tensors "
+                f"are read as CHW; pass layout='HWC', or permute(2, 0, 1) it to CHW"
             )
         return "CHW"
     if a in CHANNEL_COUNTS and c not in CHANNEL_COUNTS and b > _MIN_SIDE and c > _MIN_SIDE:
         raise ValueError(
-            f"{owner}: an array of shape {shape} looks like CHW (channels, height, width), but numpy arrays are "
-            f"read as HWC; pass layout='CHW', or transpose(1, 2, 0) it to HWC"
+            f"{owner}: an array of shape {tuple(shape)} looks like CHW (channels, height, width), but numpy arrays "
+            f"are read as HWC; pass layout='CHW', or transpose(1, 2, 0) it to HWC"
         )
     return "HWC"
 
@@ -201,10 +210,13 @@ def image_dims(x: Any, layout: str | None = None, owner: str = "image") -> tuple
         ((5, 7, 3), (5, 7, 1), (5, 7, 3))
     """
     lay = image_layout(x, layout, owner)
-    if lay == "HWC" and not isinstance(x, (torch.Tensor, np.ndarray)):  # PIL
+    shape = getattr(x, "shape", None)
+    if shape is None:  # PIL
         return int(x.size[1]), int(x.size[0]), len(x.getbands())
-    h, w, c = spatial_axes(lay)
-    return int(x.shape[h]), int(x.shape[w]), (1 if c is None else int(x.shape[c]))
+    if lay == "HW":
+        return int(shape[0]), int(shape[1]), 1
+    a, b, c = shape
+    return (int(b), int(c), int(a)) if lay == "CHW" else (int(a), int(b), int(c))
 
 
 def check_waveform_shape(shape: tuple[int, ...], owner: str = "audio", name: str = "waveform") -> None:

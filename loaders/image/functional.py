@@ -35,7 +35,7 @@ try:  # Pillow is a torchvision dependency; keep the module importable without i
 except ImportError:  # pragma: no cover - Pillow is always installed with torchvision
     _PILImage = None  # type: ignore[assignment]
 
-__all__ = ["Box", "as_fill", "check_fill", "cutout", "hole_boxes", "image_size", "is_pil_image"]
+__all__ = ["Box", "as_fill", "check_fill", "cutout", "fill_boxes", "hole_boxes", "image_size", "is_pil_image"]
 
 #: A pixel box `(y0, y1, x0, x1)`, half-open, already clipped to the image.
 Box = tuple[int, int, int, int]
@@ -265,6 +265,8 @@ def as_fill(fill: Any, owner: str = "cutout") -> float | tuple[float, ...]:
         >>> as_fill(np.array([0, 128, 255], dtype=np.uint8)), as_fill(torch.tensor(0.5))
         ((0, 128, 255), 0.5)
     """
+    if type(fill) is int or (type(fill) is float and math.isfinite(fill)):
+        return fill
     if isinstance(fill, (np.ndarray, torch.Tensor)):
         if fill.ndim > 1:
             raise ValueError(
@@ -324,11 +326,35 @@ def cutout(x: Any, boxes: Sequence[Box], fill: Any = 0, layout: str | None = Non
         [0.0, 0.0, 0.0]
     """
     lay = image_layout(x, layout, "cutout")
-    h, w, c = image_dims(x, lay, "cutout")
+    c = image_dims(x, lay, "cutout")[2]
     values = check_fill(as_fill(fill, "cutout"), x, c, "cutout")
     if not boxes:
         return x
-    uniform = all(v == values[0] for v in values)
+    return fill_boxes(x, boxes, values, lay)
+
+
+def fill_boxes(x: Any, boxes: Sequence[Box], values: tuple[float, ...], layout: str) -> Any:
+    """The unchecked core of [cutout][loaders.image.functional.cutout]: a copy of `x` with the boxes filled.
+
+    For callers that have already resolved the layout and checked the fill (as
+    [Cutout][loaders.image.Cutout] does once per image); use `cutout` otherwise.
+
+    Args:
+        x: one image.
+        boxes: pixel boxes `(y0, y1, x0, x1)` inside the image.
+        values: one fill value per channel, valid for the image's dtype (see
+            [check_fill][loaders.image.functional.check_fill]).
+        layout: the image's layout, as [image_layout][loaders.layout.image_layout] returns it.
+
+    Returns:
+        A copy of `x` (same kind, dtype, shape and device) with the boxes filled.
+
+    Example:
+        >>> fill_boxes(np.ones((2, 3), np.uint8), [(0, 1, 0, 2)], (0,), "HW").tolist()
+        [[0, 0, 1], [1, 1, 1]]
+    """
+    c = len(values)
+    uniform = c == 1 or all(v == values[0] for v in values)
     if is_pil_image(x):
         pil = x.copy()
         color: Any = values[0] if c == 1 else tuple(values)
@@ -336,13 +362,13 @@ def cutout(x: Any, boxes: Sequence[Box], fill: Any = 0, layout: str | None = Non
             # Paste a solid patch of the same mode (pasting a bare colour is wrong for 16-bit modes).
             pil.paste(_PILImage.new(x.mode, (x1 - x0, y1 - y0), color), (x0, y0))
         return pil
-    shape = (c, 1, 1) if lay == "CHW" else (c,)
+    shape = (c, 1, 1) if layout == "CHW" else (c,)
     if isinstance(x, torch.Tensor):
         out = x.clone()
         if out.device.type != "cpu" or out.requires_grad or out.dtype not in _NUMPY_TORCH_DTYPES:
             fill_t = None if uniform else torch.tensor(values, dtype=x.dtype, device=x.device).view(shape)
             for box in boxes:
-                region = out[_region(lay, *box)]
+                region = out[_region(layout, *box)]
                 if fill_t is None:
                     region.fill_(values[0])
                 else:
@@ -355,5 +381,5 @@ def cutout(x: Any, boxes: Sequence[Box], fill: Any = 0, layout: str | None = Non
         out = view = x.copy()
     val = values[0] if uniform else np.asarray(values, dtype=view.dtype).reshape(shape)
     for box in boxes:
-        view[_region(lay, *box)] = val
+        view[_region(layout, *box)] = val
     return out

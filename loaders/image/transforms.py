@@ -16,7 +16,7 @@ import numpy as np
 from ..layout import check_layout, image_dims, image_layout
 from ..transform import Transform
 from ..validation import check_int, check_number
-from .functional import as_fill, check_fill, cutout, hole_boxes
+from .functional import as_fill, check_fill, fill_boxes, hole_boxes
 
 __all__ = ["Cutout"]
 
@@ -178,11 +178,8 @@ class Cutout(Transform):
         h, w, c = image_dims(x, layout, "Cutout")
         if h == 0 or w == 0:
             raise ValueError(f"Cutout: the image has a zero-size side (height {h}, width {w}); nothing to cut")
+        values = check_fill(self.fill, x, c, "Cutout")  # validated against this image even without a hole
         boxes = hole_boxes(params["holes"], params["unit"], h, w)
-        if not boxes:  # still validate the fill against this image
-            check_fill(self.fill, x, c, "Cutout")
+        if not boxes:
             return x
-        try:
-            return cutout(x, boxes, self.fill, layout)
-        except (ValueError, TypeError) as e:
-            raise type(e)(str(e).replace("cutout:", "Cutout:", 1)) from None
+        return fill_boxes(x, boxes, values, layout)
