@@ -3,7 +3,7 @@
 Example:
     >>> from loaders.adaptive import AdaptiveStrength
     >>> s = AdaptiveStrength(0.0)
-    >>> ScheduleByEpoch(s, epochs=4).step(epoch=2)
+    >>> ScheduleByEpoch(s, epochs=5).step(epoch=2)     # linear from 0 at epoch 0 to 1 at epoch 4
     0.5
 """
 
@@ -143,6 +143,7 @@ class OverfitPolicy(_Policy):
         min_strength, max_strength: the clipping range.
 
     Example:
+        >>> from loaders.adaptive import AdaptiveStrength
         >>> s = AdaptiveStrength()
         >>> ada = OverfitPolicy.for_gan(s, ada_kimg=0.5, interval=2)
         >>> ada.step(d_real=torch.tensor([1.0, 2.0, -1.0, 3.0]))   # accumulates, no change yet
@@ -367,6 +368,7 @@ class ScheduleByEpoch(_Schedule):
         off_value: the value when off (default 0).
 
     Example:
+        >>> from loaders.adaptive import AdaptiveStrength
         >>> s = AdaptiveStrength()
         >>> sched = ScheduleByEpoch(s, epochs=6, off_last=1)
         >>> [round(sched.step(epoch=e), 2) for e in range(6)]
@@ -405,6 +407,7 @@ class ScheduleByStep(_Schedule):
     batches that many iterations later (deterministically).
 
     Example:
+        >>> from loaders.adaptive import AdaptiveStrength
         >>> sched = ScheduleByStep(AdaptiveStrength(), steps=5, shape="cosine")
         >>> [round(sched.value_at(i), 3) for i in range(5)]
         [0.0, 0.146, 0.5, 0.854, 1.0]
@@ -453,6 +456,7 @@ class PlateauPolicy(_Policy):
         min_strength, max_strength: the clipping range.
 
     Example:
+        >>> from loaders.adaptive import AdaptiveStrength
         >>> s = AdaptiveStrength(0.0)
         >>> plateau = PlateauPolicy(s, mode="max", patience=1, step_size=0.25)
         >>> [plateau.step(metric=m) for m in (0.5, 0.6, 0.6, 0.6, 0.7)]
