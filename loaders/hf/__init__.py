@@ -57,9 +57,6 @@ __all__ = [
     "train_tokenizer",
 ]
 
-# The name collate.text used before the fork guard became public.
-_no_fork_deadlock = no_fork_deadlock
-
 
 def __getattr__(name: str) -> Any:
     if name == "MixingTrainer":  # imports transformers' Trainer
