@@ -22,6 +22,7 @@ __all__ = [
     "resolve_seed",
     "check_knobs",
     "check_stream_split",
+    "check_state",
 ]
 
 
@@ -269,3 +270,35 @@ def check_stream_split(
         world_size = check_int("world_size", world_size, low=1, owner=owner)
         rank = check_int("rank", rank, low=0, high=world_size - 1, owner=owner)
     return batch_size, drop_last, rank, world_size
+
+
+def check_state(state: Any, keys: Sequence[str], owner: str, *, exact: bool = False) -> dict:
+    """Check a state dict given to ``owner.load_state_dict`` (what ``state_dict()`` returned).
+
+    Args:
+        state: the state.
+        keys: the keys it must have.
+        owner: the class name for the message.
+        exact: also refuse keys not in ``keys``.
+
+    Returns:
+        A plain ``dict`` copy of ``state``.
+
+    Raises:
+        TypeError: not a mapping.
+        ValueError: a missing key (or, with ``exact``, an unexpected one), all named.
+
+    Example:
+        >>> check_state({"epoch": 1}, ["epoch"], "demo")
+        {'epoch': 1}
+    """
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{owner}.load_state_dict: state must be a dict from state_dict(), got {type(state).__name__}")
+    missing = [k for k in keys if k not in state]
+    extra = [k for k in state if k not in keys] if exact else []
+    if missing or extra:
+        raise ValueError(
+            f"{owner}.load_state_dict: state keys must be {sorted(keys)}, missing {missing}, unexpected {extra} "
+            f"(got {sorted(map(str, state))}); pass what state_dict() returned"
+        )
+    return dict(state)

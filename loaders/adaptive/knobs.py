@@ -9,13 +9,13 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..keys import SharedValue
-from ..validation import check_number
+from ..validation import check_number, check_state
 
-__all__ = ["AdaptiveKnobs", "AdaptiveStrength", "check_state_keys", "clip_strength"]
+__all__ = ["AdaptiveKnobs", "AdaptiveStrength", "clip_strength"]
 
 
 def clip_strength(value: float, low: float = 0.0, high: float = 1.0) -> float:
@@ -35,22 +35,6 @@ def clip_strength(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 def _check_strength_value(value: Any, owner: str) -> float:
     return check_number("value", value, low=0.0, high=1.0, owner=owner)
-
-
-def check_state_keys(state: Any, keys: Sequence[str], owner: str) -> None:
-    """Check a state dict has exactly ``keys`` (``TypeError``/``ValueError`` naming ``owner``).
-
-    Example:
-        >>> check_state_keys({"value": 0.5}, ["value"], "AdaptiveStrength")
-    """
-    if not isinstance(state, Mapping):
-        raise TypeError(f"{owner}.load_state_dict: state must be a dict, got {type(state).__name__}")
-    missing = [k for k in keys if k not in state]
-    extra = [k for k in state if k not in keys]
-    if missing or extra:
-        raise ValueError(
-            f"{owner}.load_state_dict: state keys must be {sorted(keys)}, missing {missing}, unexpected {extra}"
-        )
 
 
 class AdaptiveStrength:
@@ -114,7 +98,7 @@ class AdaptiveStrength:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore the value saved by `state_dict`."""
-        check_state_keys(state, ["value"], "AdaptiveStrength")
+        check_state(state, ["value"], "AdaptiveStrength", exact=True)
         self.set(state["value"])
 
     def __repr__(self) -> str:
@@ -185,7 +169,7 @@ class AdaptiveKnobs(Mapping):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore the master value saved by `state_dict` (every knob follows)."""
-        check_state_keys(state, ["value"], "AdaptiveKnobs")
+        check_state(state, ["value"], "AdaptiveKnobs", exact=True)
         self.set(state["value"])
 
     def __repr__(self) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..validation import check_choice, check_int, check_number
-from .knobs import check_state_keys, clip_strength
+from ..validation import check_choice, check_int, check_number, check_state
+from .knobs import clip_strength
 
 __all__ = ["MissingSignalError", "OverfitPolicy", "PlateauPolicy", "ScheduleByEpoch", "ScheduleByStep"]
 
@@ -82,7 +82,7 @@ class _Policy:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         owner = type(self).__name__
-        check_state_keys(state, ["value", "num_steps", *self._state_keys], owner)
+        check_state(state, ["value", "num_steps", *self._state_keys], owner, exact=True)
         value = check_number("state['value']", state["value"], low=0.0, high=1.0, owner=owner)
         self.num_steps = check_int("state['num_steps']", state["num_steps"], low=0, owner=owner)
         for k in self._state_keys:

@@ -28,7 +28,7 @@ from .augment import SampleAugmenter, TransformOutputError, read_knobs
 from .iterable import AugmentedIterableDataset
 from .mapstyle import AugmentedDataset
 from .sampler import KeyedBatchSampler, KeyedRandomSampler, KeyedSequentialSampler
-from .state import MAX_EPOCH, EpochClock, KeyedWrapper, check_state
+from .state import MAX_EPOCH, EpochClock, KeyedWrapper
 
 if TYPE_CHECKING:
     from .stateful import StatefulLoader
@@ -46,7 +46,6 @@ __all__ = [
     "SampleAugmenter",
     "StatefulLoader",
     "TransformOutputError",
-    "check_state",
     "read_knobs",
 ]
 

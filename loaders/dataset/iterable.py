@@ -18,9 +18,9 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from .._fastkeys import BatchGenerators
 from ..keys import KeyedBatch
-from ..validation import check_int, check_stream_split
+from ..validation import check_int, check_state, check_stream_split
 from .augment import AUTO, read_knobs, short_repr
-from .state import MAX_EPOCH, KeyedWrapper, check_state
+from .state import MAX_EPOCH, KeyedWrapper
 
 __all__ = ["AugmentedIterableDataset", "is_seekable"]
 

@@ -32,10 +32,10 @@ from torch.utils.data import IterableDataset
 
 from ..keys import KeyedBatch, sample_rng
 from ..transform import AugmentationError
-from ..validation import check_int
+from ..validation import check_int, check_state
 from .augment import AUTO, read_knobs, short_repr
 from .sampler import KeyedBatchSampler
-from .state import MAX_EPOCH, KeyedWrapper, check_state
+from .state import MAX_EPOCH, KeyedWrapper
 
 __all__ = ["AugmentedDataset", "check_index"]
 

@@ -26,9 +26,9 @@ import torch
 from torch.utils.data import IterableDataset, RandomSampler, Sampler, SequentialSampler
 
 from ..keys import SHUFFLE_STREAM, KeyedBatch, sample_rng
-from ..validation import check_bool, check_int
+from ..validation import check_bool, check_int, check_state
 from .augment import read_knobs
-from .state import MAX_EPOCH, KeyedWrapper, check_state
+from .state import MAX_EPOCH, KeyedWrapper
 
 __all__ = ["KeyedBatchSampler", "KeyedRandomSampler", "KeyedSequentialSampler", "shuffle_order"]
 

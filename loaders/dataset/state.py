@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ..keys import SharedValue
@@ -35,32 +35,10 @@ from ..transform import Transform
 from ..validation import check_bool, check_int, check_knobs, resolve_seed
 from .augment import AUTO, SampleAugmenter, check_field_key, check_input_key, check_transform
 
-__all__ = ["EpochClock", "KeyedWrapper", "MAX_EPOCH", "check_state"]
+__all__ = ["EpochClock", "KeyedWrapper", "MAX_EPOCH"]
 
 #: The largest epoch (epochs live in a float64 in shared memory).
 MAX_EPOCH = 2**53
-
-
-def check_state(state: Any, keys: tuple[str, ...], owner: str) -> dict[str, Any]:
-    """Check a state dict has ``keys`` (a plain mapping, as ``state_dict()`` returns).
-
-    Raises:
-        TypeError: not a mapping.
-        ValueError: a missing key.
-
-    Example:
-        >>> check_state({"epoch": 1}, ("epoch",), "demo")
-        {'epoch': 1}
-    """
-    if not isinstance(state, Mapping):
-        raise TypeError(f"{owner}.load_state_dict: state must be a dict from state_dict(), got {type(state).__name__}")
-    missing = [k for k in keys if k not in state]
-    if missing:
-        raise ValueError(
-            f"{owner}.load_state_dict: state is missing {missing!r} (got keys {sorted(state)!r}); "
-            "pass what state_dict() returned"
-        )
-    return dict(state)
 
 
 class EpochClock:

@@ -29,7 +29,7 @@ from typing import Any
 from torch.utils.data import IterableDataset
 from torchdata.stateful_dataloader import StatefulDataLoader
 
-from .state import check_state
+from ..validation import check_state
 
 __all__ = ["STATE_FORMAT", "StatefulLoader"]
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import torch
 
-from ..dataset import MAX_EPOCH, EpochClock, check_state, read_knobs
+from ..dataset import MAX_EPOCH, EpochClock, read_knobs
 from ..keys import KeyedBatch, sample_rng
 from ..transform import AugmentationError, Transform
-from ..validation import check_choice, check_int, check_knobs, check_stream_split, resolve_seed
+from ..validation import check_choice, check_int, check_knobs, check_state, check_stream_split, resolve_seed
 from .transform import HFTextTransform  # noqa: F401  (doctest)
 
 __all__ = ["HFIterableDataset"]
