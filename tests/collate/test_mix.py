@@ -807,3 +807,22 @@ def test_state_of_earlier_versions_loads(cls):
     assert old.mixing and old.pairing == "derangement" and old.layout is None and not old.check_finite
     x, y = old(_samples(4))
     assert x.shape == (4, 3, 6, 10) and torch.allclose(y.sum(1), torch.ones(4))
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_check_finite_finds_values_cut_out_of_a_sample(per_sample, dtype):
+    # a NaN inside the sample's own CutMix box leaves its row; it must still be found
+    batch = KeyedBatch(
+        [(torch.rand(3, 16, 16).to(dtype), i % 3) for i in range(6)], seed=0, epoch=0, indices=[10, 11, 12, 13, 14, 15]
+    )
+    fn = CutMix(3, seed=2, per_sample=per_sample, return_params=True)
+    _, _, params = fn(batch)
+    i = 4
+    y0, y1, x0, x1 = params["box"][i] if per_sample else params["box"]
+    assert y1 > y0 and x1 > x0
+    batch[i][0][1, y0, x0] = float("nan")
+    with pytest.raises(ValueError, match=r"sample 4 \(dataset index 14\) input contains NaN"):
+        CutMix(3, seed=2, per_sample=per_sample, check_finite=True)(batch)
+    big = [(torch.full((3, 8, 8), 6e4, dtype=dtype), 0) for _ in range(4)]  # a half sum would overflow: no alarm
+    CutMix(3, seed=0, check_finite=True)(big)
