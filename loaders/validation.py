@@ -40,7 +40,28 @@ def check_number(
     high_inclusive: bool = True,
     owner: str = "",
 ) -> float:
-    """Return ``value`` as float after checking it is a finite real in the range."""
+    """Return ``value`` as float after checking it is a finite real in the range.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value given.
+        low: the lower bound, or None.
+        high: the upper bound, or None.
+        low_inclusive: whether ``low`` itself is allowed.
+        high_inclusive: whether ``high`` itself is allowed.
+        owner: the class or function name that prefixes error messages.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        TypeError: not a real number (bools are refused).
+        ValueError: NaN, infinite, or out of the range (the message shows the range).
+
+    Example:
+        >>> check_number("alpha", 2, low=0.0, low_inclusive=False)
+        2.0
+    """
     where = f"{owner}: " if owner else ""
     if not _is_real(value):
         raise TypeError(f"{where}{name} must be a real number, got {value!r} ({type(value).__name__})")
@@ -59,12 +80,26 @@ def check_number(
 
 
 def check_probability(name: str, value: Any, *, owner: str = "") -> float:
-    """Check ``value`` is a probability in [0, 1]."""
+    """Check ``value`` is a probability in [0, 1].
+
+    Example:
+        >>> check_probability("p", 0.5)
+        0.5
+    """
     return check_number(name, value, low=0.0, high=1.0, owner=owner)
 
 
 def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None, owner: str = "") -> int:
-    """Check ``value`` is an integer (not bool) within [low, high]."""
+    """Check ``value`` is an integer (not bool) within [low, high].
+
+    Raises:
+        TypeError: not an integer.
+        ValueError: out of the range.
+
+    Example:
+        >>> check_int("batch_size", 8, low=1)
+        8
+    """
     where = f"{owner}: " if owner else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{where}{name} must be an int, got {value!r} ({type(value).__name__})")
@@ -91,6 +126,10 @@ def check_range_pair(
     """Normalise ``value`` to an ordered ``(lo, hi)`` pair inside the bounds.
 
     A scalar ``v`` becomes ``(v, v)``, or ``(-v, v)`` when ``symmetric_scalar``.
+
+    Example:
+        >>> check_range_pair("factors", 0.2, symmetric_scalar=True), check_range_pair("size", (1, 3))
+        ((-0.2, 0.2), (1.0, 3.0))
     """
     where = f"{owner}: " if owner else ""
     if _is_real(value):
@@ -126,7 +165,12 @@ def check_range_pair(
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any], *, owner: str = "") -> Any:
-    """Check ``value`` is one of ``choices`` (no silent fallback)."""
+    """Check ``value`` is one of ``choices`` (no silent fallback).
+
+    Example:
+        >>> check_choice("mode", "max", ("max", "min"))
+        'max'
+    """
     where = f"{owner}: " if owner else ""
     if value not in choices:
         raise ValueError(f"{where}{name} must be one of {list(choices)!r}, got {value!r}")
@@ -134,7 +178,12 @@ def check_choice(name: str, value: Any, choices: Sequence[Any], *, owner: str = 
 
 
 def check_callable(name: str, value: Any, *, owner: str = "", allow_none: bool = False) -> Any:
-    """Check ``value`` is callable (or None when allowed)."""
+    """Check ``value`` is callable (or None when allowed).
+
+    Example:
+        >>> check_callable("fn", abs) is abs
+        True
+    """
     where = f"{owner}: " if owner else ""
     if value is None and allow_none:
         return None
@@ -144,7 +193,12 @@ def check_callable(name: str, value: Any, *, owner: str = "", allow_none: bool =
 
 
 def check_seed(name: str, value: Any, *, owner: str = "", allow_none: bool = True) -> int | None:
-    """Check a seed: a non-negative int (or None when allowed)."""
+    """Check a seed: a non-negative int (or None when allowed).
+
+    Example:
+        >>> check_seed("seed", 3), check_seed("seed", None)
+        (3, None)
+    """
     where = f"{owner}: " if owner else ""
     if value is None:
         if allow_none:
