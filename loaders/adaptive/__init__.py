@@ -36,14 +36,12 @@ Clipping rule (documented contract):
 How strength maps to each transform (declared by the transform, see
 `loaders.Transform`): ``strength_mode`` is one of
 
-===============  =========================  ==================================================
-strength_mode    probability of applying    magnitude
-===============  =========================  ==================================================
-``"p"``          ``p * s`` (the default)    as configured
-``"magnitude"``  ``p``                      scaled by ``s`` (0 = identity, 1 = as configured)
-``"both"``       ``p * s``                  scaled by ``s``
-``"none"``       ``p``                      as configured (strength ignored)
-===============  =========================  ==================================================
+| `strength_mode` | probability of applying | magnitude |
+|---|---|---|
+| `"p"` | `p * s` (the default) | as configured |
+| `"magnitude"` | `p` | scaled by `s` (0 = identity, 1 = as configured) |
+| `"both"` | `p * s` | scaled by `s` |
+| `"none"` | `p` | as configured (strength ignored) |
 
 ``transform.effective_p(s)`` gives the probability; containers (``Compose``,
 ``RandomApply``, ``OneOf``) do not scale their own ``p`` and pass ``s`` on to
@@ -53,7 +51,8 @@ its ``"strength"`` knob, else 1.0.
 
 Determinism: with `loaders.KeyedBatchSampler` the knob values are read in
 the main process when a batch's indices are dispatched and travel with the
-batch (``KeyedBatch.knobs``). The DataLoader dispatches ``prefetch_factor *
+batch (``KeyedBatch.knobs``), and a resume from ``ds.loader(stateful=True)`` binds the saved
+values to the batches that were already dispatched. The DataLoader dispatches ``prefetch_factor *
 num_workers`` batches ahead, so an update made after consuming batch ``i`` of an
 epoch applies from batch ``i + prefetch_factor * num_workers + 1`` on, and an
 update made between epochs applies to the whole next epoch: the same training
