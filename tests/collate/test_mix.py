@@ -826,3 +826,21 @@ def test_check_finite_finds_values_cut_out_of_a_sample(per_sample, dtype):
         CutMix(3, seed=2, per_sample=per_sample, check_finite=True)(batch)
     big = [(torch.full((3, 8, 8), 6e4, dtype=dtype), 0) for _ in range(4)]  # a half sum would overflow: no alarm
     CutMix(3, seed=0, check_finite=True)(big)
+
+
+def test_cutmix_on_albumentations_hwc_arrays_through_a_loader():
+    import albumentations as A
+
+    from loaders import AugmentedDataset
+    from loaders.image import Albumentations
+
+    rng = np.random.default_rng(0)
+    data = [(rng.integers(0, 256, (24, 20, 3), dtype=np.uint8), i % 3) for i in range(8)]
+    ds = AugmentedDataset(data, Albumentations(A.HorizontalFlip(p=1.0), to_tensor=False), seed=0)
+    fn = CutMix(3, seed=1, per_sample=True, return_params=True)
+    for x, y, params in DataLoader(ds, batch_size=4, collate_fn=fn):
+        assert x.shape == (4, 24, 20, 3)  # HWC kept, box on H and W
+        for i, (box, lam) in enumerate(zip(params["box"], params["lam"], strict=True)):
+            y0, y1, x0, x1 = box
+            assert lam == pytest.approx(1 - (y1 - y0) * (x1 - x0) / (24 * 20))
+            assert y[i].max() <= 1.0 and torch.allclose(y.sum(1), torch.ones(4))
