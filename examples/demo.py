@@ -435,7 +435,9 @@ def run_all(tasks: list[tuple[int, str, int]], options: dict[str, Any], jobs: in
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"  # fork: no re-import of torch
+    # fork: no re-import of torch; from Python 3.12 on, forking a multi-threaded process warns, so spawn there
+    fork = "fork" in mp.get_all_start_methods() and sys.version_info < (3, 12)
+    method = "fork" if fork else "spawn"
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method)) as ex:
         yield from ex.map(_run_one, tasks, [options] * len(tasks))
 
