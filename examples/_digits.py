@@ -272,7 +272,7 @@ def train_run(
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     criterion = nn.CrossEntropyLoss()  # stock loss: the collate's soft targets are class probabilities
     applied: list[float] = []
-    trace: list[dict[str, float]] = []
+    trace: list[dict[str, Any]] = []
     step, epoch = 0, 0
     t0 = time.perf_counter()
     while step < steps:

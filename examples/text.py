@@ -36,6 +36,7 @@ import math
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -158,11 +159,11 @@ def build_model(vocab_size: int, pad_id: int, seed: int):
         num_attention_heads=4,
         intermediate_size=128,
         max_position_embeddings=64,
-        num_labels=len(TOPICS),
         pad_token_id=pad_id,
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.1,
     )
+    cfg.num_labels = len(TOPICS)
     return BertForSequenceClassification(cfg)
 
 
@@ -286,7 +287,7 @@ def main(argv=None) -> dict:
             accs[name].append(
                 train(train_ds, test_loader, tok, augment=augment, epochs=epochs, workers=args.workers, seed=seed)
             )
-    summary = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, desc, _ in CONFIGS:
         vals = np.asarray(accs[name])
         summary[name] = {
@@ -298,8 +299,8 @@ def main(argv=None) -> dict:
     diff = np.asarray(accs["augmented"]) - np.asarray(accs["baseline"])
     within = abs(float(diff.mean())) <= max(summary["baseline"]["sd"], summary["augmented"]["sd"])
     print(f"\nTest accuracy over {len(seeds)} seeds (mean ± sd; small synthetic data):")
-    for name, row in summary.items():
-        print(f"  {name:<10} {row['description']:<42} {100 * row['mean']:6.2f} ± {100 * row['sd']:5.2f} %")
+    for name, res in summary.items():
+        print(f"  {name:<10} {res['description']:<42} {100 * res['mean']:6.2f} ± {100 * res['sd']:5.2f} %")
     print(
         f"  augmented - baseline: {100 * diff.mean():+.2f} pts, higher on {int((diff > 0).sum())}/{len(seeds)} "
         f"seeds" + (": within the seed-to-seed spread (no larger than the larger sd)" if within else "")
