@@ -569,6 +569,8 @@ class _MixCollate(MixingSwitch):
         kinds = set(params["mode"]) if self.per_sample else {params["mode"]}
         if "mixup" in kinds and not (dtype.is_floating_point or dtype in F.INT_DTYPES):
             raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {dtype}; use float or integer inputs")
+        if read.stacked is not None and (self.on_device or not any_mixed):
+            return read.stacked, y, mixed  # the base collate stacked it and nothing is mixed here: no second copy
         out = F.empty_batch(rows[0], n)
         if read.layout == "HWC":  # the kernels cut the last two dims: hand them channel-first views
             krows = [r.permute(2, 0, 1) for r in rows]
