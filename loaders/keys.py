@@ -136,8 +136,9 @@ def rekeyed_sample_rng(seed: int, epoch: int, index: int, stream: int = SAMPLE_S
     """The draws of [sample_rng][loaders.keys.sample_rng] from this thread's one shared generator (about 1 microsecond).
 
     The same generator object is re-keyed by every call on the same thread, so it is valid until
-    the next call: pass it to ``Transform.sample`` and do not keep it. The dataset wrappers use
-    this for one-item-at-a-time access.
+    the next call: pass it to ``Transform.sample`` and do not keep it (nor read other keyed items
+    from inside ``sample``: that would re-key it). The dataset wrappers use this for
+    one-item-at-a-time access.
 
     Args:
         seed: a non-negative int.
