@@ -4,7 +4,6 @@ state round trips, and real persistent-worker DataLoaders (fork and spawn)."""
 from __future__ import annotations
 
 import io
-import math
 import pickle
 
 import numpy as np
@@ -13,9 +12,20 @@ import torch
 from torch.utils.data import DataLoader
 
 from loaders import Compose, Lambda, RandomApply, Transform
-from loaders.adaptive import (AdaptiveKnobs, AdaptiveStrength, KnobRecorder, MissingSignalError, OverfitPolicy,
-                              PlateauPolicy, ScheduleByEpoch, ScheduleByStep, StrengthRange, WithKnobs,
-                              clip_strength, describe_strength)
+from loaders.adaptive import (
+    AdaptiveKnobs,
+    AdaptiveStrength,
+    KnobRecorder,
+    MissingSignalError,
+    OverfitPolicy,
+    PlateauPolicy,
+    ScheduleByEpoch,
+    ScheduleByStep,
+    StrengthRange,
+    WithKnobs,
+    clip_strength,
+    describe_strength,
+)
 from loaders.keys import KeyedBatch
 
 # ---------------------------------------------------------------------------
@@ -131,8 +141,9 @@ def test_overfit_policy_classifier_gap_and_clip():
     assert pol.step(train_acc=1.0, val_acc=0.75, num_samples=300) == pytest.approx(0.6)
     assert pol.step(train_acc=1.0, val_acc=0.5, num_samples=300) == 1.0  # 1.2 clipped to max
     assert pol.step(train_acc=0.5, val_acc=0.5, num_samples=100) == pytest.approx(0.8)  # gap < target: down
-    loss = OverfitPolicy.for_classifier(AdaptiveStrength(0.5), metric="loss", target=0.1, ada_kimg=1.0,
-                                        max_strength=0.6)
+    loss = OverfitPolicy.for_classifier(
+        AdaptiveStrength(0.5), metric="loss", target=0.1, ada_kimg=1.0, max_strength=0.6
+    )
     assert loss.step(train_loss=0.2, val_loss=0.9, num_samples=500) == 0.6  # 1.0 clipped to max_strength
     assert loss.step(train_loss=0.5, val_loss=0.55, num_samples=500) == pytest.approx(0.1)
     assert loss.step(train_loss=0.5, val_loss=0.5, num_samples=500) == 0.0  # clipped at 0 like ADA
@@ -177,14 +188,17 @@ def test_overfit_policy_gan_signal_on_cuda():
     assert pol.step(d_real=logits.abs()) == pytest.approx(0.505)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"signal": "gap", "target": 0.1, "ada_kimg": 1},
-    {"signal": "acc_gap", "target": 0.1, "ada_kimg": 0},
-    {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "interval": 0},
-    {"signal": "acc_gap", "target": float("nan"), "ada_kimg": 1},
-    {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "min_strength": 0.8, "max_strength": 0.2},
-    {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "max_strength": 1.5},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"signal": "gap", "target": 0.1, "ada_kimg": 1},
+        {"signal": "acc_gap", "target": 0.1, "ada_kimg": 0},
+        {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "interval": 0},
+        {"signal": "acc_gap", "target": float("nan"), "ada_kimg": 1},
+        {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "min_strength": 0.8, "max_strength": 0.2},
+        {"signal": "acc_gap", "target": 0.1, "ada_kimg": 1, "max_strength": 1.5},
+    ],
+)
 def test_overfit_policy_bad_args(kwargs):
     with pytest.raises((ValueError, TypeError)):
         OverfitPolicy(AdaptiveStrength(), **kwargs)
@@ -223,8 +237,13 @@ def test_schedule_errors():
         sched.step(epoch=3)
     with pytest.raises(TypeError):
         sched.step(epoch=1.5)
-    for kwargs in ({"epochs": 0}, {"epochs": 3, "shape": "exp"}, {"epochs": 3, "off_last": 4},
-                   {"epochs": 3, "start": 1.2}, {"epochs": 3, "ramp": 0}):
+    for kwargs in (
+        {"epochs": 0},
+        {"epochs": 3, "shape": "exp"},
+        {"epochs": 3, "off_last": 4},
+        {"epochs": 3, "start": 1.2},
+        {"epochs": 3, "ramp": 0},
+    ):
         with pytest.raises((ValueError, TypeError)):
             ScheduleByEpoch(AdaptiveStrength(), **kwargs)
     with pytest.raises(MissingSignalError, match="iteration"):
@@ -236,8 +255,9 @@ def test_schedule_errors():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode,threshold_mode,patience,cooldown",
-                         [("max", "rel", 2, 0), ("min", "abs", 1, 2), ("max", "abs", 0, 1)])
+@pytest.mark.parametrize(
+    "mode,threshold_mode,patience,cooldown", [("max", "rel", 2, 0), ("min", "abs", 1, 2), ("max", "abs", 0, 1)]
+)
 def test_plateau_matches_reduce_lr_on_plateau(mode, threshold_mode, patience, cooldown):
     rng = np.random.default_rng(3)
     # a noisy metric with long plateaus, so that both improvements and stalls happen
@@ -245,11 +265,25 @@ def test_plateau_matches_reduce_lr_on_plateau(mode, threshold_mode, patience, co
     if mode == "min":
         metric = 3 - metric
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode=mode, factor=0.5, patience=patience,
-                                                     threshold=0.01, threshold_mode=threshold_mode,
-                                                     cooldown=cooldown, eps=0.0)
-    pol = PlateauPolicy(AdaptiveStrength(0.0), mode=mode, patience=patience, step_size=0.01,
-                        threshold=0.01, threshold_mode=threshold_mode, cooldown=cooldown)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt,
+        mode=mode,
+        factor=0.5,
+        patience=patience,
+        threshold=0.01,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        eps=0.0,
+    )
+    pol = PlateauPolicy(
+        AdaptiveStrength(0.0),
+        mode=mode,
+        patience=patience,
+        step_size=0.01,
+        threshold=0.01,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+    )
     ref_raises, ours = [], []
     for k, m in enumerate(metric):
         before_lr, before = opt.param_groups[0]["lr"], pol.value
@@ -291,8 +325,10 @@ def test_plateau_max_and_missing():
 
 def _policy_runs():
     rng = np.random.default_rng(11)
-    acc = [dict(train_acc=float(a), val_acc=float(b), num_samples=37)
-           for a, b in zip(rng.uniform(0.8, 1.0, 30), rng.uniform(0.7, 0.95, 30))]
+    acc = [
+        dict(train_acc=float(a), val_acc=float(b), num_samples=37)
+        for a, b in zip(rng.uniform(0.8, 1.0, 30), rng.uniform(0.7, 0.95, 30), strict=False)
+    ]
     gan = [dict(d_real=torch.from_numpy(rng.normal(0.3, 1.0, size=8))) for _ in range(30)]
     metric = [dict(metric=float(m)) for m in np.round(rng.uniform(0, 1, 30), 1)]
     return [
@@ -388,8 +424,9 @@ def test_with_knobs_and_recorder_units():
         WithKnobs()([1, 2])
     with pytest.raises(TypeError):
         WithKnobs(collate_fn=3)
-    rec = KnobRecorder([KeyedBatch([0], epoch=1, knobs={"strength": 0.1}),
-                        KeyedBatch([1], epoch=1, knobs={"strength": 0.2})], maxlen=1)
+    rec = KnobRecorder(
+        [KeyedBatch([0], epoch=1, knobs={"strength": 0.1}), KeyedBatch([1], epoch=1, knobs={"strength": 0.2})], maxlen=1
+    )
     assert [list(x) for x in rec] == [[0], [1]]
     assert rec.history == [{"epoch": 1, "batch": 1, "knobs": {"strength": 0.2}}]
     with pytest.raises(TypeError, match="KeyedBatchSampler"):
@@ -400,7 +437,7 @@ def test_with_knobs_and_recorder_units():
     rec = KnobRecorder(sampler)
     assert rec.batch_size == 2 and len(rec) == 3  # attributes and len come from the wrapped sampler
     with pytest.raises(AttributeError):
-        rec.no_such_attribute
+        _ = rec.no_such_attribute
     clone = pickle.loads(pickle.dumps(rec))
     assert clone.history == [] and clone.batch_size == 2
 
@@ -441,14 +478,21 @@ def _keyed_run(ctx):
     s = AdaptiveStrength(0.0)
     ds = AugmentedDataset(_data(36), _Probe(), seed=5, knobs={"strength": s})
     rec = KnobRecorder(ds.batch_sampler(_BATCH, shuffle=True))
-    loader = DataLoader(ds, batch_sampler=rec, num_workers=_WORKERS, persistent_workers=True,
-                        prefetch_factor=_PREFETCH, multiprocessing_context=ctx, collate_fn=WithKnobs())
+    loader = DataLoader(
+        ds,
+        batch_sampler=rec,
+        num_workers=_WORKERS,
+        persistent_workers=True,
+        prefetch_factor=_PREFETCH,
+        multiprocessing_context=ctx,
+        collate_fn=WithKnobs(),
+    )
     applied, carried, set_after = [], [], []
     step = 0
     for epoch in range(2):
         ds.set_epoch(epoch)
         epoch_applied, epoch_set = [], []
-        for (x, idx), knobs in loader:
+        for (x, _idx), knobs in loader:
             values = set(x.flatten().tolist())
             assert len(values) == 1, f"one batch, one strength: {values}"
             epoch_applied.append(values.pop())
@@ -494,8 +538,9 @@ def test_updates_reach_persistent_workers(ctx):
 
     s = AdaptiveStrength(0.0)
     aug = AugmentedDataset(_data(8), _Probe(), seed=0, knobs={"strength": s})
-    loader = DataLoader(aug, batch_size=4, num_workers=2, persistent_workers=True, multiprocessing_context=ctx,
-                        collate_fn=WithKnobs())
+    loader = DataLoader(
+        aug, batch_size=4, num_workers=2, persistent_workers=True, multiprocessing_context=ctx, collate_fn=WithKnobs()
+    )
     seen, workers = [], set()
     for value in (0.0, 0.3, 1.0, 0.55):
         s.set(value)  # between epochs, with the same worker processes alive

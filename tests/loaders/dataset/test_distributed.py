@@ -22,8 +22,10 @@ from loaders import AugmentedDataset, AugmentedIterableDataset
 from tests._helpers_data import AddNoise, RangeDataset
 
 N, SEED, EPOCHS = 10, 31, (0, 1)
-pytestmark = pytest.mark.skipif(not dist.is_available() or "fork" not in mp.get_all_start_methods(),
-                                reason="needs torch.distributed and the fork start method")
+pytestmark = pytest.mark.skipif(
+    not dist.is_available() or "fork" not in mp.get_all_start_methods(),
+    reason="needs torch.distributed and the fork start method",
+)
 
 
 def _free_port() -> int:
@@ -42,10 +44,11 @@ def _rank_main(rank: int, world: int, port: int, out_dir: str) -> None:
         for e in EPOCHS:
             ds.set_epoch(e)  # also sets the DistributedSampler's epoch through the keyed batch sampler
             for x, y in loader:
-                for xi, yi in zip(x, y.tolist()):
+                for xi, yi in zip(x, y.tolist(), strict=False):
                     seen[(e, yi)] = xi.clone()
-        stream = AugmentedIterableDataset([RangeDataset(N)[i] for i in range(N)], AddNoise(), seed=SEED,
-                                          rank=rank, world_size=world)
+        stream = AugmentedIterableDataset(
+            [RangeDataset(N)[i] for i in range(N)], AddNoise(), seed=SEED, rank=rank, world_size=world
+        )
         stream.set_epoch(1)
         items = {(1, int(y)): x for x, y in DataLoader(stream, batch_size=None, num_workers=0)}
         gathered = [None] * world

@@ -27,6 +27,7 @@ def reference(t, x, seed, epoch, index, strength=1.0):
 
 # -- keys ---------------------------------------------------------------------
 
+
 def test_sample_matches_independent_reference_and_epoch_changes_it():
     base, t = RangeDataset(6), AddNoise()
     ds = AugmentedDataset(base, t, seed=11)
@@ -85,6 +86,7 @@ def test_uses_the_base_getitems_when_present():
 
 # -- structures ---------------------------------------------------------------
 
+
 def test_structures_tuple_list_namedtuple_dict_bare():
     t = Lambda(np.negative)
     x = np.arange(3.0)
@@ -100,8 +102,9 @@ def test_structures_tuple_list_namedtuple_dict_bare():
         before = copy.deepcopy(sample)
         out = AugmentedDataset([sample], t, seed=0, **kw)[0]
         assert ok(out), (sample, out)
-        assert deep_equal(list(sample) if isinstance(sample, tuple) else sample,
-                          list(before) if isinstance(before, tuple) else before)  # untouched
+        assert deep_equal(
+            list(sample) if isinstance(sample, tuple) else sample, list(before) if isinstance(before, tuple) else before
+        )  # untouched
     out = AugmentedDataset(["abc"], Lambda(str.upper), seed=0)[0]
     assert out == "ABC"
 
@@ -150,6 +153,7 @@ def test_tensor_dataset_and_hf_dataset():
 
 # -- indices ------------------------------------------------------------------
 
+
 def test_negative_indices_are_normalised_and_out_of_range_is_an_index_error():
     ds = AugmentedDataset(RangeDataset(5), AddNoise(), seed=0)
     assert torch.equal(ds[-1][0], ds[4][0])
@@ -167,23 +171,27 @@ def test_negative_indices_are_normalised_and_out_of_range_is_an_index_error():
 
 # -- errors -------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    ({"transform": 3}, TypeError, "not callable"),
-    ({"transform": print}, TypeError, "plain callable"),
-    ({"transform": [AddNoise(), print]}, TypeError, "transforms\\[1\\]"),
-    ({"seed": "1"}, TypeError, "seed"),
-    ({"seed": 1.5}, TypeError, "seed"),
-    ({"seed": True}, TypeError, "seed"),
-    ({"seed": -1}, ValueError, "seed"),
-    ({"knobs": {"strength": 0.5}}, TypeError, "knobs\\['strength'\\]"),
-    ({"knobs": [1]}, TypeError, "knobs"),
-    ({"transform_target": True, "transform": None}, ValueError, "transform_target"),
-    ({"transform_target": True, "target_transform": AddNoise()}, ValueError, "not both"),
-    ({"transform_target": 1}, TypeError, "transform_target"),
-    ({"input_key": 1.5}, TypeError, "input_key"),
-    ({"input_key": []}, ValueError, "input_key"),
-    ({"target_transform": AddNoise(), "target_key": None}, ValueError, "target_key"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"transform": 3}, TypeError, "not callable"),
+        ({"transform": print}, TypeError, "plain callable"),
+        ({"transform": [AddNoise(), print]}, TypeError, "transforms\\[1\\]"),
+        ({"seed": "1"}, TypeError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"seed": True}, TypeError, "seed"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"knobs": {"strength": 0.5}}, TypeError, "knobs\\['strength'\\]"),
+        ({"knobs": [1]}, TypeError, "knobs"),
+        ({"transform_target": True, "transform": None}, ValueError, "transform_target"),
+        ({"transform_target": True, "target_transform": AddNoise()}, ValueError, "not both"),
+        ({"transform_target": 1}, TypeError, "transform_target"),
+        ({"input_key": 1.5}, TypeError, "input_key"),
+        ({"input_key": []}, ValueError, "input_key"),
+        ({"target_transform": AddNoise(), "target_key": None}, ValueError, "target_key"),
+    ],
+)
 def test_bad_arguments(kwargs, exc, match):
     kwargs = {"transform": AddNoise(), **kwargs}
     with pytest.raises(exc, match=match):
@@ -246,6 +254,7 @@ def test_missing_input_key_and_dict_without_key():
 
 # -- params -------------------------------------------------------------------
 
+
 def test_return_params_and_replay():
     t = AddNoise()
     ds = AugmentedDataset(RangeDataset(4), t, seed=2, return_params=True)
@@ -268,6 +277,7 @@ def test_repr_shows_arguments():
 
 
 # -- KeyedBatchSampler ----------------------------------------------------------
+
 
 def test_batch_sampler_keys_lengths_and_reproducible_shuffle():
     ds = AugmentedDataset(RangeDataset(10), seed=3)
@@ -322,11 +332,17 @@ def test_batch_sampler_binds_knobs_at_dispatch_and_drives_inner_sampler_epoch():
     assert inner.epochs == [3]
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    ({"batch_size": 0}, ValueError), ({"batch_size": 1.5}, TypeError), ({"shuffle": "yes"}, TypeError),
-    ({"sampler": [0, 1], "shuffle": True}, ValueError), ({"sampler": 3}, TypeError),
-    ({"generator": 0}, TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        ({"batch_size": 0}, ValueError),
+        ({"batch_size": 1.5}, TypeError),
+        ({"shuffle": "yes"}, TypeError),
+        ({"sampler": [0, 1], "shuffle": True}, ValueError),
+        ({"sampler": 3}, TypeError),
+        ({"generator": 0}, TypeError),
+    ],
+)
 def test_batch_sampler_bad_args(kwargs, exc):
     ds = AugmentedDataset(RangeDataset(3), seed=0)
     with pytest.raises(exc):
@@ -336,6 +352,7 @@ def test_batch_sampler_bad_args(kwargs, exc):
 
 
 # -- AugmentedIterableDataset ---------------------------------------------------
+
 
 def test_iterable_keys_are_stream_positions_and_ranks_partition_the_stream():
     base, t = RangeDataset(7), AddNoise()
@@ -373,14 +390,19 @@ def test_iterable_batch_mode_yields_keyed_batches():
     assert [b.indices for b in batches] == [[0, 1], [2, 3], [4]]
     flat = [s for b in batches for s in b]
     assert deep_equal(flat, list(AugmentedIterableDataset(items, AddNoise(), seed=0)))
-    assert [b.indices for b in AugmentedIterableDataset(items, seed=0, batch_size=2, drop_last=True)] == [[0, 1], [2, 3]]
+    assert [b.indices for b in AugmentedIterableDataset(items, seed=0, batch_size=2, drop_last=True)] == [
+        [0, 1],
+        [2, 3],
+    ]
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 6, 7])
 @pytest.mark.parametrize("kw", [{}, {"batch_size": 2}, {"batch_size": 2, "drop_last": True}])
 def test_iterable_len_counts_what_each_rank_yields(n, kw):
     items = list(range(n))
-    assert len(AugmentedIterableDataset(items, seed=0, **kw)) == len(list(AugmentedIterableDataset(items, seed=0, **kw)))
+    assert len(AugmentedIterableDataset(items, seed=0, **kw)) == len(
+        list(AugmentedIterableDataset(items, seed=0, **kw))
+    )
     for r in range(3):
         d = AugmentedIterableDataset(items, seed=0, rank=r, world_size=3, **kw)
         assert len(d) == len(list(d))
@@ -395,12 +417,19 @@ def test_iterable_len_of_unsized_source_is_a_type_error():
         len(AugmentedIterableDataset(Stream(), seed=0))
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    ({"iterable": iter([1, 2])}, TypeError), ({"iterable": 3}, TypeError),
-    ({"rank": 0}, ValueError), ({"rank": 2, "world_size": 2}, ValueError),
-    ({"batch_size": 0}, ValueError), ({"seed": "x"}, TypeError), ({"transform": 3}, TypeError),
-    ({"drop_last": None}, TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        ({"iterable": iter([1, 2])}, TypeError),
+        ({"iterable": 3}, TypeError),
+        ({"rank": 0}, ValueError),
+        ({"rank": 2, "world_size": 2}, ValueError),
+        ({"batch_size": 0}, ValueError),
+        ({"seed": "x"}, TypeError),
+        ({"transform": 3}, TypeError),
+        ({"drop_last": None}, TypeError),
+    ],
+)
 def test_iterable_bad_args(kwargs, exc):
     kwargs = {"iterable": [1, 2], **kwargs}
     with pytest.raises(exc):
@@ -418,8 +447,9 @@ def test_long_batches_equal_per_sample_reference():
     ds.set_epoch(3)
     order = [int(v) for v in np.random.default_rng(1).permutation(40)]
     batch = ds.__getitems__(order)
-    for (x, y), i in zip(batch, order):
+    for (x, y), i in zip(batch, order, strict=False):
         assert y == i and torch.equal(x, reference(t, base[i][0], 8, 3, i))
-    dicts = AugmentedDataset([{"x": base[i][0]} for i in range(40)], t, seed=8, input_key="x",
-                             return_params=True).__getitems__(order)
-    assert all(d["aug_params"]["params"] == t.sample(sample_rng(8, 0, i)) for d, i in zip(dicts, order))
+    dicts = AugmentedDataset(
+        [{"x": base[i][0]} for i in range(40)], t, seed=8, input_key="x", return_params=True
+    ).__getitems__(order)
+    assert all(d["aug_params"]["params"] == t.sample(sample_rng(8, 0, i)) for d, i in zip(dicts, order, strict=False))

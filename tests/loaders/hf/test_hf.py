@@ -24,8 +24,10 @@ from loaders.hf import HFIterableDataset, HFTextTransform, TokenizerAdapter, fro
 from loaders.keys import KeyedBatch, sample_rng
 from loaders.transform import AugmentationError
 
-WORDS = ("the match ended with a late goal from the young striker while the crowd sang loudly "
-         "markets rallied as the bank cut rates and investors bought shares of tech companies").split()
+WORDS = (
+    "the match ended with a late goal from the young striker while the crowd sang loudly "
+    "markets rallied as the bank cut rates and investors bought shares of tech companies"
+).split()
 
 
 class DropWords(Transform):
@@ -36,12 +38,12 @@ class DropWords(Transform):
         self.q = q
 
     def _sample(self, rng, strength):
-        return {"seed": int(rng.integers(2 ** 31))}
+        return {"seed": int(rng.integers(2**31))}
 
     def _apply(self, x, params):
         words = x.split()
         keep = torch.rand(len(words), generator=torch.Generator().manual_seed(params["seed"])) >= self.q
-        out = [w for w, k in zip(words, keep.tolist()) if k]
+        out = [w for w, k in zip(words, keep.tolist(), strict=False) if k]
         return " ".join(out or words[:1])
 
     @classmethod
@@ -55,8 +57,13 @@ class DropWords(Transform):
 
 def _texts(n=40):
     g = torch.Generator().manual_seed(0)
-    return [" ".join(WORDS[j] for j in torch.randint(len(WORDS), (int(torch.randint(4, 14, (1,), generator=g)),),
-                                                     generator=g).tolist()) for _ in range(n)]
+    return [
+        " ".join(
+            WORDS[j]
+            for j in torch.randint(len(WORDS), (int(torch.randint(4, 14, (1,), generator=g)),), generator=g).tolist()
+        )
+        for _ in range(n)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +78,9 @@ def hf_ds():
 
 
 def _loader(ds, collate, workers, **kw):
-    return torch.utils.data.DataLoader(ds, num_workers=workers, collate_fn=collate,
-                                       multiprocessing_context="fork" if workers else None, **kw)
+    return torch.utils.data.DataLoader(
+        ds, num_workers=workers, collate_fn=collate, multiprocessing_context="fork" if workers else None, **kw
+    )
 
 
 def _identity(batch):
@@ -80,6 +88,7 @@ def _identity(batch):
 
 
 # -- map-style --------------------------------------------------------------------------------
+
 
 def test_map_style_two_workers_fresh_each_epoch_and_keyed(tok, hf_ds):
     tok(["warm the tokenizer up in the parent"] * 64)  # used here before the workers fork
@@ -94,10 +103,10 @@ def test_map_style_two_workers_fresh_each_epoch_and_keyed(tok, hf_ds):
             assert r["input_ids"].tolist() == tok(r["text"])["input_ids"]
         seen.setdefault(epoch, []).append([r["text"] for r in rows])
     assert seen[0][0] == seen[0][1]  # same seed and epoch: same augmentation
-    changed = sum(a != b for a, b in zip(seen[0][0], seen[1][0]))
+    changed = sum(a != b for a, b in zip(seen[0][0], seen[1][0], strict=False))
     assert changed > 20  # a new epoch draws anew (not cached by datasets' map)
     orig = hf_ds["text"]
-    assert sum(a != b for a, b in zip(seen[0][0], orig)) > 20
+    assert sum(a != b for a, b in zip(seen[0][0], orig, strict=False)) > 20
     # the same as in the main process (the key is the row index, not the worker)
     aug.set_epoch(1)
     assert [aug[i]["text"] for i in range(40)] == seen[1][0]
@@ -107,19 +116,18 @@ def test_map_style_two_workers_fresh_each_epoch_and_keyed(tok, hf_ds):
 def test_map_style_with_text_collate_through_workers(tok, hf_ds):
     aug = from_hf(hf_ds, DropWords(0.3), tokenizer=tok, seed=0)
     coll = TextCollate(tok, 3, mixup_alpha=0.4, pad_to_multiple_of=8, seed=1)
-    loader = aug.loader(batch_size=10, shuffle=True, num_workers=2, collate_fn=coll,
-                        multiprocessing_context="fork")
+    loader = aug.loader(batch_size=10, shuffle=True, num_workers=2, collate_fn=coll, multiprocessing_context="fork")
     a = list(loader)
     b = list(loader)
     assert len(a) == 4
-    for x, y in zip(a, b):  # keyed batches: the whole stream, mixing included, repeats
+    for x, y in zip(a, b, strict=False):  # keyed batches: the whole stream, mixing included, repeats
         for k in x:
             assert torch.equal(x[k], y[k]), k
     assert all(x["input_ids"].shape[1] % 8 == 0 and x["labels"].shape == (10, 3) for x in a)
     # tokenizing in the collate instead of the dataset gives the same ids
     aug_text = from_hf(hf_ds, DropWords(0.3), seed=0)
     c = list(aug_text.loader(batch_size=10, shuffle=True, num_workers=0, collate_fn=coll))
-    for x, y in zip(a, c):
+    for x, y in zip(a, c, strict=False):
         assert torch.equal(x["input_ids"], y["input_ids"]) and torch.equal(x["labels"], y["labels"])
 
 
@@ -157,10 +165,18 @@ def test_truncation_and_raw_tokenizer(tok):
 
 # -- iterable ---------------------------------------------------------------------------------
 
+
 def _iter_rows(ids, shard_by, workers, rank=None, world=None, epoch=0, batch_size=None, n_shards=4, hf_ds=None):
     it = hf_ds.to_iterable_dataset(num_shards=n_shards)
-    ds = HFIterableDataset(it, HFTextTransform(DropWords(0.5), label_column="label", keep_columns=["idx"]),
-                           seed=7, shard_by=shard_by, rank=rank, world_size=world, batch_size=batch_size)
+    ds = HFIterableDataset(
+        it,
+        HFTextTransform(DropWords(0.5), label_column="label", keep_columns=["idx"]),
+        seed=7,
+        shard_by=shard_by,
+        rank=rank,
+        world_size=world,
+        batch_size=batch_size,
+    )
     ds.set_epoch(epoch)
     loader = _loader(ds, _identity if batch_size else None, workers, batch_size=None)
     out = []
@@ -248,8 +264,13 @@ _FORK_SCRIPT = textwrap.dedent("""
 
 def _run_fork_script(parallelism, control):
     code = _FORK_SCRIPT.format(parallelism=parallelism, control=control)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+    )
 
 
 @pytest.mark.slow
@@ -266,8 +287,9 @@ def test_fork_after_tokenizer_use_does_not_deadlock():
 
 def test_iterable_shuffled_stream_keyed_batches_through_text_collate(tok, hf_ds):
     it = hf_ds.to_iterable_dataset(num_shards=2).shuffle(seed=1, buffer_size=16)
-    ds = HFIterableDataset(it, HFTextTransform(DropWords(0.3), tokenizer=tok, keep_columns=["idx"]), seed=0,
-                           batch_size=8)
+    ds = HFIterableDataset(
+        it, HFTextTransform(DropWords(0.3), tokenizer=tok, keep_columns=["idx"]), seed=0, batch_size=8
+    )
     coll = TextCollate(tok, 3, mixup_alpha=0.4, seed=0)
     orders = []
     for epoch in (0, 0, 1):
@@ -284,8 +306,9 @@ def test_rank_and_world_default_to_torch_distributed(hf_ds, monkeypatch):
     monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
     monkeypatch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
     monkeypatch.setattr(torch.distributed, "get_world_size", lambda group=None: 2)
-    ds = HFIterableDataset(hf_ds.to_iterable_dataset(), HFTextTransform(label_column="label", keep_columns=["idx"]),
-                           seed=0)
+    ds = HFIterableDataset(
+        hf_ds.to_iterable_dataset(), HFTextTransform(label_column="label", keep_columns=["idx"]), seed=0
+    )
     assert [r["idx"] for r in ds] == list(range(1, 40, 2))
 
 
@@ -298,4 +321,4 @@ def test_strength_knob_reaches_the_text_transform(tok, hf_ds):
     assert [r["text"] for r in rows] == hf_ds["text"]  # strength 0: p * 0, nothing applied
     strength.set(1.0)  # shared memory: the (new) workers see it
     rows = [r for b in _loader(aug, _identity, 2, batch_size=10) for r in b]
-    assert sum(r["text"] != t for r, t in zip(rows, hf_ds["text"])) > 20
+    assert sum(r["text"] != t for r, t in zip(rows, hf_ds["text"], strict=False)) > 20
