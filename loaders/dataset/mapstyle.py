@@ -175,39 +175,43 @@ class AugmentedDataset(KeyedWrapper, torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def _read_error(self, what: str, epoch: int, how: str, e: Exception) -> AugmentationError:
+        return AugmentationError(
+            f"{type(self).__name__}: reading {what} (epoch {epoch}) from {type(self.dataset).__name__}{how} failed: "
+            f"{type(e).__name__}: {e}"
+        )
+
     def _read(self, indices: list[int], epoch: int) -> list[Any]:
         """Fetch raw samples from the wrapped dataset; its failures name the index and epoch."""
-        base, owner = self.dataset, type(self).__name__
+        base = self.dataset
         getitems = getattr(base, "__getitems__", None)
-        if getitems is not None:
-            try:
-                samples = getitems(indices)
-            except Exception as e:
-                raise AugmentationError(
-                    f"{owner}: reading dataset indices {short_repr(indices)} (epoch {epoch}) with "
-                    f"{type(base).__name__}.__getitems__ failed: {type(e).__name__}: {e}"
-                ) from e
-            if len(samples) != len(indices):
-                raise ValueError(
-                    f"{owner}: {type(base).__name__}.__getitems__ returned {len(samples)} samples "
-                    f"for {len(indices)} indices"
-                )
-            return list(samples)
-        out = []
-        for i in indices:
-            try:
-                out.append(base[i])
-            except Exception as e:
-                raise AugmentationError(
-                    f"{owner}: reading dataset index {i} (epoch {epoch}) from {type(base).__name__} failed: "
-                    f"{type(e).__name__}: {e}"
-                ) from e
-        return out
+        if getitems is None:
+            out = []
+            for i in indices:
+                try:
+                    out.append(base[i])
+                except Exception as e:
+                    raise self._read_error(f"dataset index {i}", epoch, "", e) from e
+            return out
+        try:
+            samples = getitems(indices)
+        except Exception as e:
+            raise self._read_error(f"dataset indices {short_repr(indices)}", epoch, ".__getitems__", e) from e
+        if len(samples) != len(indices):
+            raise ValueError(
+                f"{type(self).__name__}: {type(base).__name__}.__getitems__ returned {len(samples)} samples "
+                f"for {len(indices)} indices"
+            )
+        return list(samples)
 
     def __getitem__(self, index: Any) -> Any:
         i = check_index(index, len(self.dataset), type(self).__name__)
         epoch = self.epoch
-        return self._augment(self._read([i], epoch)[0], i, epoch, self.seed, read_knobs(self.knobs))
+        try:
+            sample = self.dataset[i]
+        except Exception as e:
+            raise self._read_error(f"dataset index {i}", epoch, "", e) from e
+        return self._augment(sample, i, epoch, self.seed, read_knobs(self.knobs))
 
     def __getitems__(self, indices: Sequence[Any]) -> KeyedBatch:
         """Fetch and augment a batch; returns a `loaders.keys.KeyedBatch` of samples.
