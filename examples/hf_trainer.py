@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from typing import Any
 
 import datasets
 import torch
@@ -69,6 +70,7 @@ def make_trainer(
     p: float = 1.0,
     optimizers: tuple = (None, None),
     max_grad_norm: float = 1.0,
+    **training_args: Any,
 ) -> MixingTrainer:
     """A MixingTrainer with Cutout in the dataset and MixUpOrCutMix as the collate."""
     args = TrainingArguments(
@@ -84,6 +86,7 @@ def make_trainer(
         use_cpu=True,
         disable_tqdm=True,
         max_grad_norm=max_grad_norm,
+        **training_args,
     )
     return MixingTrainer(
         model=model,

@@ -52,6 +52,27 @@ def test_trains_single_label_and_evaluates_unmixed(ex, tmp_path):
     assert predictions.predictions.shape == (24, ex.NUM_CLASSES)
 
 
+def test_evaluation_unmixed_with_persistent_workers(ex, tmp_path):
+    model = ex.tiny_vit()
+    evaluation = ex.make_split(16, 1)
+    trainer = ex.make_trainer(
+        model,
+        ex.make_split(16, 0),
+        evaluation,
+        str(tmp_path),
+        epochs=1,
+        dataloader_num_workers=2,
+        dataloader_persistent_workers=True,
+    )
+    trainer.train()
+    first, second = trainer.evaluate()["eval_loss"], trainer.evaluate()["eval_loss"]
+    raw = evaluation[:]
+    with torch.no_grad():
+        ce = torch.nn.functional.cross_entropy(model(pixel_values=raw["pixel_values"]).logits, raw["label"])
+    assert first == second == pytest.approx(ce.item(), rel=1e-5)
+    assert trainer.data_collator.mixing  # the training collate still mixes
+
+
 def _one_step(ex, tmp_path, batch_size, accumulation):
     model = ex.tiny_vit(seed=1)
     sgd = torch.optim.SGD(model.parameters(), lr=0.5)
