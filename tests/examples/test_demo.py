@@ -201,3 +201,14 @@ def test_splits_are_stratified_disjoint_and_never_touch_the_test_split(demo):
     assert not np.array_equal(a, b)  # the seed draws the images
     with pytest.raises(ValueError, match="labelled"):
         _digits.labelled_indices(pool_labels, 2000, 0)
+
+
+def test_fixed_configurations_give_the_same_numbers_with_dataloader_workers(demo):
+    """The demo's docstring promises it: per-sample draws are keyed, the collate's are keyed on the batch."""
+    import _digits
+
+    pool, test = _digits.load_digits_split()
+    train, val = _digits.labelled_split(pool, 100, seed=0)
+    both = next(c for c in _digits.CONFIGS if c.name == "both")
+    runs = [_digits.train_run(both, train, val, test, seed=0, steps=4, workers=w) for w in (0, 2)]
+    assert torch.equal(runs[0]["probs"], runs[1]["probs"])
