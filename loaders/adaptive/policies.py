@@ -140,7 +140,8 @@ class OverfitPolicy(_Policy):
             is for GANs trained on millions of images; small classifiers need
             far less, e.g. 0.5).
         interval: steps between adjustments (ADA: 4 minibatches).
-        min_strength, max_strength: the clipping range.
+        min_strength: the lower end of the clipping range.
+        max_strength: the upper end of the clipping range.
 
     Example:
         >>> from loaders.adaptive import AdaptiveStrength
@@ -361,7 +362,8 @@ class ScheduleByEpoch(_Schedule):
     Args:
         strength: the knob to drive.
         epochs: total number of epochs.
-        start, end: the ramp's end points, in [0, 1].
+        start: the value at the start of the ramp, in [0, 1].
+        end: the value at the end of the ramp, in [0, 1].
         shape: ``"linear"``, ``"cosine"`` or ``"constant"``.
         ramp: ramp length in epochs (``None``: the whole on period).
         off_last: number of final epochs with ``off_value``.
@@ -451,9 +453,11 @@ class PlateauPolicy(_Policy):
         mode: ``"max"`` (accuracy) or ``"min"`` (loss).
         patience: evaluations without improvement tolerated.
         step_size: how much to raise strength each time, in (0, 1].
-        threshold, threshold_mode: what counts as an improvement (``"rel"`` or ``"abs"``).
+        threshold: how much better a metric must be to count as an improvement.
+        threshold_mode: ``"rel"`` (relative to the best) or ``"abs"`` (absolute).
         cooldown: evaluations to wait after a raise.
-        min_strength, max_strength: the clipping range.
+        min_strength: the lower end of the clipping range.
+        max_strength: the upper end of the clipping range.
 
     Example:
         >>> from loaders.adaptive import AdaptiveStrength

@@ -59,7 +59,8 @@ class HFTextTransform(Transform):
             output keeps the augmented text; tokenize later in `collate.TextCollate`).
         text_column: a column name, or two for a text pair.
         label_column: the label column (passed through unchanged), or None.
-        max_length, truncation: as in `TokenizerAdapter` (truncate to ``max_length``).
+        max_length: as in [TokenizerAdapter][loaders.hf.TokenizerAdapter] (truncate to ``max_length``).
+        truncation: as in [TokenizerAdapter][loaders.hf.TokenizerAdapter].
         keep_text: with a tokenizer, also keep the augmented text column(s).
         keep_columns: other columns to pass through unchanged (default none: only the
             tokens, the label and, if asked, the text reach the collate).
