@@ -140,7 +140,9 @@ def apply_mix(x: Tensor, params: Mapping[str, Any], *, layout: str | None = None
         raise ValueError(f"apply_mix: layout must be None, 'CHW', 'HW' or 'HWC', got {layout!r}")
     n = x.shape[0]
     if isinstance(mode, str):
-        modes, lams, boxes = [mode] * n, [float(lam)] * n, [box] * n
+        # one draw for the batch (a CutMix draw over padded inputs reports per-sample label weights as lam)
+        lams = [float(v) for v in lam] if isinstance(lam, (list, tuple)) else [float(lam)] * n
+        modes, boxes = [mode] * n, [box] * n
     else:
         modes, lams = list(mode), [float(v) for v in lam]
         boxes = list(box) if box is not None else [None] * n

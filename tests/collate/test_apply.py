@@ -67,6 +67,21 @@ def test_dict_samples_get_mix_params():
     assert torch.equal(apply_mix(out["image"], out["mix_params"]), ref["image"])
 
 
+def test_padded_clips_with_valid_length_labels():
+    from collate import PadCollate
+
+    g = torch.Generator().manual_seed(1)
+    samples = [(torch.randn(1, t, generator=g), i % 4) for i, t in enumerate((9, 4, 13, 1, 7, 13))]
+    b = KeyedBatch(samples, seed=2, epoch=0, indices=[3, 1, 4, 0, 2, 5])
+    for per_sample in (False, True):
+        for seed in range(4):
+            kw = dict(num_classes=4, base_collate=PadCollate(), per_sample=per_sample, seed=seed)
+            out = CutMix(on_device=True, **kw)(b)
+            ref = CutMix(return_params=True, **kw)(b)
+            assert out[-1] == ref[-1] and torch.equal(out[1], ref[1])
+            assert torch.equal(apply_mix(out[0], out[-1]), ref[0])
+
+
 def test_hwc_layout():
     g = torch.Generator().manual_seed(0)
     samples = [(torch.randint(0, 256, (12, 10, 3), generator=g, dtype=torch.uint8), i % 4) for i in range(6)]
