@@ -36,8 +36,13 @@ NUM_CLASSES = 10
 TEST_FRACTION = 0.2
 VAL_FRACTION = 0.2
 ECE_BINS = 15
-CUTOUT_ARGS: dict[str, Any] = {"size": 0.5, "p": 0.5}
-MIX_ARGS: dict[str, Any] = {"mixup_alpha": 0.4, "cutmix_alpha": 1.0, "switch_prob": 0.5, "p": 0.5}
+CUTOUT_ARGS: dict[str, Any] = {"size": 0.25, "p": 0.5}  # a 2x2 hole on 8x8 (chosen on validation, demo.py)
+MIX_ARGS: dict[str, Any] = {
+    "mixup_alpha": 0.4,  # chosen on validation (demo.py --select)
+    "cutmix_alpha": 1.0,
+    "switch_prob": 0.5,
+    "p": 0.5,
+}
 
 
 class Digits(Dataset):
@@ -110,20 +115,42 @@ def labelled_split(pool: Digits, labelled: int, seed: int, val_fraction: float =
     return pool.subset(tr), pool.subset(va)
 
 
-def make_model() -> nn.Module:
-    """A small CNN for 8x8 digits (about 6k parameters)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1),
-        nn.BatchNorm2d(16),
-        nn.ReLU(),
-        nn.MaxPool2d(2),  # 8 -> 4
-        nn.Conv2d(16, 32, 3, padding=1),
-        nn.BatchNorm2d(32),
-        nn.ReLU(),
-        nn.MaxPool2d(2),  # 4 -> 2
-        nn.Flatten(),
-        nn.Linear(32 * 2 * 2, NUM_CLASSES),
-    )
+def make_model(kind: str = "cnn") -> nn.Module:
+    """The demo's network for 8x8 digits (chosen on the validation split, see `demo.py --select`).
+
+    `"cnn"`: three 3x3 convolutions (32, 32, 64 channels) and a 128-unit dense layer, no batch
+    normalization (about 61k parameters); `"cnn-bn"`: a smaller CNN with batch normalization
+    (16 and 32 channels, about 6k parameters), the other candidate.
+    """
+    if kind == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 8 -> 4
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 4 -> 2
+            nn.Flatten(),
+            nn.Linear(64 * 2 * 2, 128),
+            nn.ReLU(),
+            nn.Linear(128, NUM_CLASSES),
+        )
+    if kind == "cnn-bn":
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 8 -> 4
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 4 -> 2
+            nn.Flatten(),
+            nn.Linear(32 * 2 * 2, NUM_CLASSES),
+        )
+    raise ValueError(f"model kind must be 'cnn' or 'cnn-bn', got {kind!r}")
 
 
 def to_input(x: torch.Tensor) -> torch.Tensor:
@@ -194,26 +221,37 @@ class Config:
 
 CONFIGS = (
     Config("none", "no augmentation", cutout=False, mix=False),
-    Config("cutout", "Cutout(size=0.5, p=0.5)", cutout=True, mix=False),
+    Config("cutout", "Cutout(size=0.25, p=0.5)", cutout=True, mix=False),
     Config("mix", "MixUpOrCutMix(mixup_alpha=0.4, cutmix_alpha=1.0, p=0.5)", cutout=False, mix=True),
     Config("both", "Cutout + MixUpOrCutMix", cutout=True, mix=True),
     Config("adaptive", "Cutout + MixUpOrCutMix, strength from OverfitPolicy", cutout=True, mix=True, adaptive=True),
 )
 
 
-def build(config: Config, train: Digits, seed: int, strength: AdaptiveStrength | None = None, transform: Any = None):
+def build(
+    config: Config,
+    train: Digits,
+    seed: int,
+    strength: AdaptiveStrength | None = None,
+    transform: Any = None,
+    cutout_args: dict[str, Any] | None = None,
+    mix_args: dict[str, Any] | None = None,
+):
     """The `AugmentedDataset` and the collate of a configuration (`strength`: the knob, if any).
 
     With a knob, `Cutout` applies with probability `p * strength` and the collate mixes with
     probability `p * strength`: strength 0 is "none", strength 1 is "both". `transform` replaces
-    the configuration's per-sample transform (`Cutout`) when given.
+    the configuration's per-sample transform (`Cutout`) when given; `cutout_args` and `mix_args`
+    replace `CUTOUT_ARGS` and `MIX_ARGS`.
     """
+    cutout_args = CUTOUT_ARGS if cutout_args is None else cutout_args
+    mix_args = MIX_ARGS if mix_args is None else mix_args
     if transform is None and config.cutout:
-        transform = Cutout(**CUTOUT_ARGS)
+        transform = Cutout(**cutout_args)
     knobs = {"strength": strength} if strength is not None else None
     dataset = AugmentedDataset(train, transform, seed=seed, knobs=knobs)
     # p=0: never mixes, but the labels still become one-hot soft targets, so the loss code never branches.
-    collate = MixUpOrCutMix(NUM_CLASSES, **{**MIX_ARGS, "p": MIX_ARGS["p"] if config.mix else 0.0}, seed=seed)
+    collate = MixUpOrCutMix(NUM_CLASSES, **{**mix_args, "p": mix_args["p"] if config.mix else 0.0}, seed=seed)
     return dataset, collate
 
 
@@ -224,7 +262,8 @@ def train_run(
     test: Digits,
     *,
     seed: int,
-    steps: int,
+    steps: int | None = None,
+    epochs: int | None = None,
     batch_size: int = 64,
     lr: float = 3e-3,
     workers: int = 0,
@@ -233,8 +272,13 @@ def train_run(
     probe_every: int | None = None,
     fixed_strength: float | None = None,
     transform: Any = None,
+    cutout_args: dict[str, Any] | None = None,
+    mix_args: dict[str, Any] | None = None,
+    model_kind: str = "cnn",
 ) -> dict[str, Any]:
-    """Train a fresh model for `steps` optimizer steps; return metrics, test probabilities and traces.
+    """Train a fresh model for `steps` optimizer steps or `epochs` epochs; return metrics, test probabilities, traces.
+
+    Give exactly one of `steps` and `epochs` (an epoch is `len(train) // batch_size` full batches).
 
     Every `probe_every` batches (default: 4 for an adaptive run, never otherwise) the clean-image
     accuracy on as many training images as there are validation images and on the validation split
@@ -242,16 +286,22 @@ def train_run(
     the train/validation gap at `target`. The test split is only used once, at the end.
     `ada_kimg` (thousands of samples for a full 0 -> 1 swing) defaults to a quarter of the run.
     `fixed_strength` runs a non-adaptive configuration behind a knob held at that value;
-    `transform` replaces the configuration's per-sample transform.
+    `transform` replaces the configuration's per-sample transform; `cutout_args` and `mix_args`
+    replace `CUTOUT_ARGS` and `MIX_ARGS`; `model_kind` picks the network (`make_model`).
     """
     if len(train) < batch_size:
         raise ValueError(f"batch_size={batch_size} exceeds the {len(train)} training images (full batches only)")
+    if (steps is None) == (epochs is None):
+        raise ValueError(f"give exactly one of steps and epochs, got steps={steps}, epochs={epochs}")
+    steps = epochs * (len(train) // batch_size) if epochs is not None else int(steps or 0)
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
     torch.manual_seed(seed)
     if config.adaptive:
         strength: AdaptiveStrength | None = AdaptiveStrength(0.0)
     else:
         strength = AdaptiveStrength(fixed_strength) if fixed_strength is not None else None
-    dataset, collate = build(config, train, seed, strength, transform)
+    dataset, collate = build(config, train, seed, strength, transform, cutout_args, mix_args)
     loader = dataset.loader(
         batch_size=batch_size,
         shuffle=True,
@@ -267,7 +317,7 @@ def train_run(
         kimg = ada_kimg if ada_kimg is not None else steps * batch_size / 4 / 1000.0
         policy = OverfitPolicy.for_classifier(strength, target=target, ada_kimg=kimg)
     probe = train.subset(np.random.default_rng(seed).permutation(len(train))[: len(val)])
-    model = make_model()
+    model = make_model(model_kind)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     criterion = nn.CrossEntropyLoss()  # stock loss: the collate's soft targets are class probabilities

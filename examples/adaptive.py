@@ -1,6 +1,6 @@
 """Adaptive augmentation on real digits: strength driven by the overfitting gap (StyleGAN2-ADA style).
 
-Trains the demo's small CNN (`examples/_digits.py`: scikit-learn's bundled UCI
+Trains the demo's CNN (`examples/_digits.py`: scikit-learn's bundled UCI
 digits at their native 8x8) on a deliberately small labelled set
 (`--labelled`, default 200 images: 160 train + 40 validation, drawn from the
 training pool) three times per seed:
@@ -17,7 +17,7 @@ final numbers.
 
 The augmentation is the same in all three runs, only the knob differs:
 a random shift whose size scales with strength (`strength_mode = "magnitude"`),
-`loaders.image.Cutout(size=0.5, p=0.5)` applied with probability `p * strength`
+`loaders.image.Cutout(size=0.25, p=0.5)` applied with probability `p * strength`
 (`"p"` mode), and `collate.MixUpOrCutMix(p=0.5)` mixing with probability
 `p * strength`. Batches are dispatched by `KeyedBatchSampler` (via
 `AugmentedDataset.loader`), so the knob value is bound to each batch in the

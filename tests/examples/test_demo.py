@@ -58,6 +58,10 @@ def test_quick_run_json_structure(quick_run):
     assert sizes == [100, res["pool_images"]]
     for s in res["sizes"]:
         assert s["train_images"] + s["val_images"] == s["labelled"]
+        # a fixed number of epochs: the steps grow with the training set (full batches only)
+        assert s["steps"] == res["epochs"] * (s["train_images"] // res["batch_size"])
+    assert "validation" in res["settings_chosen_on"] and "test split was never used" in res["settings_chosen_on"]
+    assert math.isfinite(res["cpu_seconds"]) and res["cpu_seconds"] > 0
     # one run per (size, configuration, seed), each with finite metrics in range
     keys = sorted((r["labelled"], r["config"], r["seed"]) for r in res["runs"])
     assert keys == sorted((n, c, s) for n in sizes for c in CONFIGS for s in res["seeds"])
@@ -65,7 +69,7 @@ def test_quick_run_json_structure(quick_run):
         for metric in ("test_accuracy", "ece", "val_accuracy"):
             assert math.isfinite(r[metric]) and 0.0 <= r[metric] <= 1.0, r
         if r["config"] == "adaptive":
-            assert len(r["applied_strength"]) == res["steps"]
+            assert len(r["applied_strength"]) == r["steps"]
             assert all(0.0 <= v <= 1.0 for v in r["applied_strength"])
             assert r["trace"], "the policy must have stepped on the validation split"
         else:
@@ -84,6 +88,7 @@ def test_quick_run_json_structure(quick_run):
     verdict = res["adaptive_verdict"]
     assert verdict["labelled"] == 100 and isinstance(verdict["beats_both"], bool)
     assert set(verdict["comparisons"]) == {"none", "both"}
+    assert [v["labelled"] for v in res["adaptive_verdicts"]] == sizes[:-1]  # every size but the largest
 
 
 def test_quick_run_prints_tables_and_writes_pictures(quick_run):
@@ -212,3 +217,40 @@ def test_fixed_configurations_give_the_same_numbers_with_dataloader_workers(demo
     both = next(c for c in _digits.CONFIGS if c.name == "both")
     runs = [_digits.train_run(both, train, val, test, seed=0, steps=4, workers=w) for w in (0, 2)]
     assert torch.equal(runs[0]["probs"], runs[1]["probs"])
+
+
+def test_select_reads_only_the_validation_split(demo, monkeypatch, capsys):
+    """`--select` (settings chosen on validation) runs on its own seeds and never prints a test metric."""
+    assert set(demo.SELECT_SEEDS).isdisjoint(range(5))  # the demo's seeds 0..4
+    rows = [demo.SELECT_GRID[1], demo.SELECT_GRID[-1]]  # "cnn none" and "cnn-bn both", 1 epoch each
+    monkeypatch.setattr(demo, "SELECT_GRID", [(label, kind, name, 1, c, m) for label, kind, name, _, c, m in rows])
+    threads = torch.get_num_threads()
+    try:
+        assert demo.main(["--select", "--seeds", "2", "--jobs", "1"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert "VALIDATION split only" in out and "test split is never read" in out
+    assert "test accuracy" not in out and "ECE" not in out
+    for label, *_ in demo.SELECT_GRID:
+        assert label in out
+    r = demo._select_one((0, 100), {"threads": 1, "batch_size": 32})
+    assert set(r) == {"label", "seed", "val_accuracy"}  # the test metrics are dropped unread
+
+
+def test_networks_and_the_epoch_budget(demo):
+    import _digits
+
+    x = torch.zeros(2, 1, 8, 8)
+    for kind in ("cnn", "cnn-bn"):
+        assert _digits.make_model(kind)(x).shape == (2, 10)
+    with pytest.raises(ValueError, match="cnn-bn"):
+        _digits.make_model("resnet")
+    pool, test = _digits.load_digits_split()
+    train, val = _digits.labelled_split(pool, 100, seed=0)
+    none = next(c for c in _digits.CONFIGS if c.name == "none")
+    r = _digits.train_run(none, train, val, test, seed=0, epochs=2, batch_size=32)
+    assert r["steps"] == 2 * (len(train) // 32) and r["epochs"] == 2
+    for steps, epochs in ((None, None), (4, 2)):
+        with pytest.raises(ValueError, match="exactly one of steps and epochs"):
+            _digits.train_run(none, train, val, test, seed=0, steps=steps, epochs=epochs)
