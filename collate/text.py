@@ -90,7 +90,9 @@ class TextCollate(MixingSwitch):
         pad_to_multiple_of: round the padded length up to a multiple (e.g. 8 for tensor cores).
         max_length: truncate texts to this many tokens when tokenizing; already tokenized
             samples longer than this are an error (not silently cut).
-        text_key, text_pair_key, label_key: dict keys. ``label_key=None``: no labels (inference).
+        text_key: dict key of the text (or of pre-tokenized ``input_ids``) in each sample.
+        text_pair_key: dict key of the second text of a pair, or ``None``.
+        label_key: dict key of the label; ``None``: no labels (inference).
         mixup_alpha: ``None`` (default) disables MixUp; else lambda ~ Beta(alpha, alpha).
         p: probability that a batch is mixed; with a knob strength ``s`` (``mix_strength``,
             else ``strength`` in ``KeyedBatch.knobs``) the probability is ``p * s``.
