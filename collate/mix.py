@@ -234,6 +234,25 @@ class _MixCollate(MixingSwitch):
             raise ValueError(f"{owner}: input_key and target_key point to the same position {ik}")
         return ik, tk, "seq"
 
+    def _structure(self, batch: Sequence[Any], first: Any, owner: str) -> tuple[Any, Any, str, list[Any]]:
+        """The input and target addresses, the kind and the fields of the batch's samples (all checked).
+
+        Plain ``(input, target)`` tuples with the default keys take a shortcut (two C-level passes
+        over the batch); anything else, and every error, goes through `_keys` and `check_same_fields`.
+        """
+        if (
+            type(first) is tuple
+            and len(first) == 2
+            and (self.input_key is None or self.input_key == 0)
+            and (self.target_key is None or self.target_key == 1)
+            and len(set(map(type, batch))) == 1
+            and len(set(map(len, batch))) == 1
+        ):
+            return 0, 1, "seq", [0, 1]
+        ikey, tkey, kind = self._keys(first, 0)
+        fields = check_same_fields(batch, owner=owner, where=batch_namer(batch))
+        return ikey, tkey, kind, fields
+
     # ------------------------------------------------------------------ draws
     def _cut_size(self, shape: torch.Size, layout: str = "CHW") -> tuple[int, ...]:
         owner = type(self).__name__
@@ -325,8 +344,7 @@ class _MixCollate(MixingSwitch):
         if len(batch) == 0:
             raise ValueError(f"{owner}: got an empty batch (0 samples); a batch needs at least one sample")
         first = batch[0]
-        ikey, tkey, kind = self._keys(first, 0)
-        fields = check_same_fields(batch, owner=owner, where=batch_namer(batch))
+        ikey, tkey, kind, fields = self._structure(batch, first, owner)
         rng = self._random.generator(batch)
         strength = self._random.strength(batch)
         read = self._read(batch, first, kind, fields, ikey, tkey, owner)
@@ -349,7 +367,7 @@ class _MixCollate(MixingSwitch):
         """Split the batch into input rows, targets and the other fields (collated)."""
         where = batch_namer(batch)
         if self.base_collate is None:
-            samples = list(batch)
+            samples = batch if isinstance(batch, list) else list(batch)
             # shapes and devices of small samples are checked by torch.stack itself (see _mix)
             rows = F.as_tensor_inputs(
                 list(map(itemgetter(ikey), samples)), owner=owner, check_shapes=False, where=where
@@ -469,8 +487,8 @@ class _MixCollate(MixingSwitch):
 
     def _reduce_pairs(self, read: _Read, params: dict[str, Any], perm_arr: np.ndarray, mixed: Any, owner: str) -> None:
         """Combine the ``pair_reduce`` fields of mixed samples with their partners' (in ``read.collated``)."""
-        if not (mixed is True or (isinstance(mixed, list) and True in mixed)):
-            return
+        if not read.collated or not (mixed is True or (isinstance(mixed, list) and True in mixed)):
+            return  # no other fields to combine, or nothing mixed
         n = len(read.rows)
         reduce = dict(getattr(self.base_collate, "mix_pair_reduce", None) or {})
         reduce.update(DEFAULT_PAIR_REDUCE if self.pair_reduce is None else self.pair_reduce)
