@@ -174,10 +174,16 @@ def cutmix_into_unchecked(
     if box is not None and out_is_stack:  # one box for the batch: no per-sample Python work
         if box_area(box) == 0 or p == list(range(n)):
             return out
-        view = out[_box_index(box)]  # a permutation moves 0 or at least 2 samples: gather them all
+        idx = _box_index(box)
+        view = out[idx]  # a permutation moves 0 or at least 2 samples: gather them all
         if perm_t is None or perm_t.device != out.device:
             perm_t = torch.as_tensor(p, dtype=torch.long, device=out.device)
-        view.copy_(index_select_scratch(view, perm_t, scratch))
+        if out.element_size() == 1:
+            # bytes: gathering whole contiguous rows and copying the box once beats gathering the
+            # strided box (its rows are only a few bytes long)
+            view.copy_(index_select_scratch(out, perm_t, scratch)[idx])
+        else:
+            view.copy_(index_select_scratch(view, perm_t, scratch))
         return out
     bxs = _boxes(boxes, n)
     todo = [i for i, bx in enumerate(bxs) if bx is not None and box_area(bx) > 0 and p[i] != i]
