@@ -116,6 +116,8 @@ class CollateRandomness:
         if not isinstance(batch, KeyedBatch):
             return 1.0
         knobs = batch.knobs
+        if not knobs:
+            return 1.0
         s = knobs.get("mix_strength", knobs.get("strength", 1.0))
         return check_number("mix_strength knob", s, low=0.0, high=1.0, owner=self.owner)
 
@@ -228,7 +230,7 @@ class MixingSwitch:
     def mixing(self) -> bool:
         """Whether the collate mixes (``True`` after construction and ``train()``; ``False`` after ``eval()``)."""
         flag = self._mixing_flag
-        return True if flag is None else bool(flag[0])
+        return True if flag is None else bool(flag.item())
 
     def train(self, mode: bool = True) -> MixingSwitch:
         """Switch mixing on (``mode=True``) or off; returns the collate (like `torch.nn.Module.train`).
