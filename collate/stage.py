@@ -148,6 +148,8 @@ class BatchStage:
         strength = knobs.get("strength", 1.0)
         gens = batch.sample_generators(self.stream)
         xn = _numpy_view(x)
+        if type(t) is Cutout and xn is not None:
+            return _cutout_rows(t, x, xn, gens, strength, n)
         fills: dict[int, Any] = {}  # per Cutout of the stage: its in-place fill for these rows (None: generic path)
         for j in range(n):
             params = t.sample(gens.get(j), strength=strength)
@@ -176,6 +178,35 @@ def _fast_cutout_fill(t: Cutout, row: torch.Tensor) -> float | None:
     if h == 0 or w == 0:
         return None  # Cutout itself raises the error
     return check_fill(t.fill, row, c, "Cutout")[0]
+
+
+def _cutout_rows(t: Cutout, x: torch.Tensor, xn: np.ndarray, gens: Any, strength: Any, n: int) -> torch.Tensor:
+    """A stage of one Cutout on a CPU batch: the loop of `BatchStage.apply_batch` without per-row dispatch.
+
+    The same draws and the same result as calling `_apply_row` for each row: the in-place fill is
+    decided on the first row the Cutout applies to; rows it cannot fill in place take the generic path.
+    """
+    fill: Any = _UNDECIDED
+    h = w = 0
+    for j in range(n):
+        params = t.sample(gens.get(j), strength=strength)
+        if not params.get("apply", True):
+            continue
+        if fill is _UNDECIDED:
+            fill = _fast_cutout_fill(t, x[j])
+            if fill is not None:
+                h, w = xn.shape[-2], xn.shape[-1]
+        if fill is None:
+            _apply_row(t, x, None, j, params, {})
+            continue
+        target = xn[j]
+        for y0, y1, x0, x1 in hole_boxes(params["holes"], params["unit"], h, w):
+            target[..., y0:y1, x0:x1] = fill
+    return x
+
+
+#: Marks the in-place fill of `_cutout_rows` as not decided yet.
+_UNDECIDED = object()
 
 
 def _apply_row(
