@@ -121,9 +121,7 @@ def image_layout(x: Any, layout: str | None = None, owner: str = "image") -> str
         by_type = _declared_by_type(x)
         if by_type == "HWC":  # PIL
             if layout is not None and layout != "HWC":
-                raise ValueError(
-                    f"{owner}: layout={layout!r} contradicts the input type {tx.__name__}, which is HWC"
-                )
+                raise ValueError(f"{owner}: layout={layout!r} contradicts the input type {tx.__name__}, which is HWC")
             return "HWC"
         if not isinstance(x, (torch.Tensor, np.ndarray)):
             raise TypeError(
