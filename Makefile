@@ -11,8 +11,8 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-# LINT=1 runs `make lint` before the tests (`make test LINT=1`); the default turns on once the whole tree is clean.
-LINT ?= 0
+# `make test` runs `make lint` first (CI runs both); `make test LINT=0` runs the tests alone.
+LINT ?= 1
 
 .PHONY: venv test lint demo bench examples docs gallery clean
 
