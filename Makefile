@@ -11,8 +11,9 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-# `make test` runs `make lint` first (CI runs both); `make test LINT=0` runs the tests alone.
-LINT ?= 1
+# `make test` runs `make lint` first (CI runs both); `make test WITH_LINT=0` runs the tests alone.
+# (Not named LINT: GNU make predefines LINT = lint.)
+WITH_LINT ?= 1
 
 .PHONY: venv test lint demo bench examples docs gallery clean
 
@@ -25,7 +26,7 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	touch $(STAMP)
 
 test: $(STAMP)
-ifeq ($(LINT),1)
+ifeq ($(WITH_LINT),1)
 	$(MAKE) --no-print-directory lint
 endif
 	$(PY) -m pytest -q
