@@ -1,9 +1,9 @@
 """The check harness every transform and collate must pass, discovered automatically.
 
-Every concrete :class:`loaders.Transform` subclass defined in the ``loaders``
-package, and every class in the ``collate`` package that defines
-``_harness_examples``, is collected by walking the packages: nothing is kept by
-hand. A transform without ``_harness_examples``/``_harness_bad_args`` fails.
+Every concrete `loaders.Transform` subclass defined in the ``loaders`` package,
+and every class that ``collate`` exports, is collected by walking the packages:
+nothing is kept by hand. Each must have one row in ``tests/cases/`` (a class
+without one fails); the library itself carries no harness data.
 
 Checks: pickles (the copy gives the same output), a useful ``repr``, does not
 mutate its input, keeps dtype and device, the same key gives the same output,
@@ -26,7 +26,6 @@ import loaders
 from loaders import Transform
 from loaders.keys import KeyedBatch
 from tests._compare import deep_copy, deep_equal
-from tests.cases import Case
 
 
 def _import_all(package):
@@ -74,27 +73,23 @@ TRANSFORMS = sorted(
     ),
     key=lambda c: c.__qualname__,
 )
+# Classes ``collate`` exports that are not collate_fns, with the reason (their own tests cover them).
+NOT_COLLATES = {"EmbeddingMixer": "a model-side embedding hook, not a collate_fn (tests/collate/test_text.py)"}
 COLLATES = sorted(
-    {
-        obj
-        for m in _COLLATE_MODULES
-        for obj in list(vars(m).values())
-        if inspect.isclass(obj)
-        and obj.__module__.split(".")[0] == "collate"
-        and not obj.__name__.startswith("_")
-        and (obj in ROWS or "_harness_examples" in vars(obj))
-    },
+    (
+        getattr(collate, name)
+        for name in collate.__all__
+        if inspect.isclass(getattr(collate, name)) and name not in NOT_COLLATES
+    ),
     key=lambda c: c.__qualname__,
 )
 
 
 def _row(cls):
-    """The harness row of ``cls`` from ``tests/cases`` (legacy: the class's own ``_harness_*`` methods)."""
-    if cls in ROWS:
-        return ROWS[cls]
-    if "_harness_examples" in vars(cls) and "_harness_bad_args" in vars(cls):  # legacy, being moved to tests/cases
-        return Case(cls._harness_examples, cls._harness_bad_args)
-    pytest.fail(f"{cls.__qualname__} has no harness row: add one to a module in tests/cases/")
+    """The harness row of ``cls`` from ``tests/cases``."""
+    if cls not in ROWS:
+        pytest.fail(f"{cls.__qualname__} has no harness row: add one to a module in tests/cases/")
+    return ROWS[cls]
 
 
 def _cases(cls):
@@ -107,6 +102,21 @@ def _bad_args(cls):
     bad = _row(cls).bad_args()
     assert bad, f"{cls.__qualname__}: harness bad_args() returned nothing"
     return bad
+
+
+def test_library_carries_no_harness_data():
+    offenders = [
+        f"{c.__module__}.{c.__qualname__}"
+        for c in list(TRANSFORMS) + list(COLLATES)
+        if any(name.startswith("_harness") for name in vars(c))
+    ]
+    assert not offenders, f"harness cases belong in tests/cases/, not the library: {offenders}"
+
+
+def test_every_row_names_a_discovered_class():
+    discovered = set(TRANSFORMS) | set(COLLATES)
+    stray = [c.__qualname__ for c in ROWS if c not in discovered]
+    assert not stray, f"rows for classes the harness does not discover: {stray}"
 
 
 def test_discovery_found_the_core():
