@@ -14,23 +14,11 @@ from typing import Any
 
 import torch
 
+from ..text.base import check_text
 from ..transform import Transform
 from .tokenizers import TokenizerAdapter, no_fork_deadlock
 
 __all__ = ["HFTextTransform", "check_text"]
-
-
-def check_text(value: Any, where: str) -> str:
-    """Return ``value`` if it is a ``str``; else a ``TypeError`` naming ``where`` (the sample)."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        raise TypeError(f"{where}: text is None; every sample needs a str")
-    if isinstance(value, (bytes, bytearray)):
-        raise TypeError(
-            f"{where}: text is bytes ({bytes(value[:20])!r}...); decode it to str first (e.g. value.decode('utf-8'))"
-        )
-    raise TypeError(f"{where}: text must be a str, got {type(value).__name__} ({value!r:.60})")
 
 
 def _columns(value: Any, name: str, owner: str) -> list[str]:
