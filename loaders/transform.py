@@ -61,6 +61,8 @@ class AugmentationError(RuntimeError):
 
 
 def _check_strength(strength: Any) -> float:
+    if type(strength) is float and 0.0 <= strength <= 1.0:  # the common case, without the full check's calls
+        return strength
     return check_number("strength", strength, low=0.0, high=1.0)
 
 
