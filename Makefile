@@ -19,7 +19,7 @@ WITH_LINT ?= 1
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml constraints.txt
+$(STAMP): setup.cfg setup.py pyproject.toml constraints.txt collate/functional/_kernels.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[image,audio,text,syntax,demo,integrations,lint,docs,dev]'
@@ -64,4 +64,5 @@ gallery: $(STAMP)
 	$(PY) docs/gallery/collect.py $(GALLERY_OUT) docs/gallery
 
 clean:
-	rm -rf $(VENV) outputs benchmarks/results
+	rm -rf $(VENV) outputs benchmarks/results build
+	rm -f collate/functional/_kernels.*.so

@@ -345,11 +345,11 @@ class _MixCollate(MixingSwitch):
             raise ValueError(f"{owner}: got an empty batch (0 samples); a batch needs at least one sample")
         first = batch[0]
         ikey, tkey, kind, fields = self._structure(batch, first, owner)
-        rng = self._random.generator(batch)
         strength = self._random.strength(batch)
         read = self._read(batch, first, kind, fields, ikey, tkey, owner)
         n = len(read.rows)
-        params, perm_arr = self._draw(rng, n, strength, read.rows[0].shape, read.layout)
+        # the generator after the base collate (which may key its own draws) and only for the draw
+        params, perm_arr = self._draw(self._random.generator(batch), n, strength, read.rows[0].shape, read.layout)
         F.quantize_mix_params(params, read.rows[0].dtype)  # uint8: exact fixed-point MixUp, targets on the same lam
         target_lam = self._target_lams(read, params, owner, batch)
         x, y, mixed = self._mix(read, params, perm_arr, owner, target_lam, batch)

@@ -86,7 +86,9 @@ class CollateRandomness:
         if isinstance(batch, KeyedBatch):
             if len(batch.indices) != len(batch):
                 raise ValueError(f"{self.owner}: KeyedBatch has {len(batch)} samples but {len(batch.indices)} indices")
-            return batch_rng(batch, salt=self.seed or 0)  # a KeyedBatch: no per-sample key objects
+            # a KeyedBatch: no per-sample key objects; this thread's batch generator, re-keyed (the
+            # caller draws everything before anything else can re-key it)
+            return batch_rng(batch, salt=self.seed or 0, reuse=True)
         pid = os.getpid()
         if self._rng is None or self._pid != pid:
             info = get_worker_info()

@@ -213,10 +213,10 @@ class Rekeyer:
         self._bg = np.random.Philox(cast(Any, _Key((0, 0))))  # its state is overwritten by rekey()
         self.generator = np.random.Generator(self._bg)
 
-    def rekey(self, key0: int, key1: int, c2: int, c3: int) -> np.random.Generator:
-        """Rewind the shared generator to the start of the stream ``key=[key0, key1]``, ``counter=[0, 0, c2, c3]``."""
+    def rekey(self, key0: int, key1: int, c2: int, c3: int, c1: int = 0) -> np.random.Generator:
+        """Rewind the shared generator to the start of the stream ``key=[key0, key1]``, ``counter=[0, c1, c2, c3]``."""
         self._key[0], self._key[1] = key0, key1
-        self._counter[2], self._counter[3] = c2, c3
+        self._counter[1], self._counter[2], self._counter[3] = c1, c2, c3
         self._bg.state = cast(Any, self._state)  # the setter copies the arrays into the C state
         return self.generator
 

@@ -16,6 +16,7 @@ from typing import Any, cast
 import torch
 from torch import Tensor
 
+from . import kernels
 from .inputs import CUT_ROW_BYTES, Box, empty_batch, index_select_scratch
 from .pairs import check_perm
 
@@ -170,6 +171,8 @@ def cutmix_into_unchecked(
 ) -> Tensor:
     """`cutmix_into` with ``p`` a checked list of indices (``perm_t``: the same as a LongTensor)."""
     n = len(inputs)
+    if kernels.usable(out, inputs) and kernels.cut_rows(out, inputs, p, _boxes(boxes, n), copy=False):
+        return out  # the boxes pasted in one call
     box = _one_box(boxes)
     if box is not None and out_is_stack:  # one box for the batch: no per-sample Python work
         if box_area(box) == 0 or p == list(range(n)):
@@ -241,6 +244,8 @@ def stack_cutmix_unchecked(
     n = len(inputs)
     if out is None:
         out = empty_batch(inputs[0], n)
+    if kernels.usable(out, inputs) and kernels.cut_rows(out, inputs, p, _boxes(boxes, n), copy=True):
+        return out  # one pass: each row copied and its partner's box pasted
     if inputs[0].numel() * inputs[0].element_size() < CUT_ROW_BYTES:
         torch.stack(inputs if isinstance(inputs, list) else list(inputs), 0, out=out)
         return cutmix_into_unchecked(out, inputs, p, boxes, perm_t=perm_t, scratch=scratch)

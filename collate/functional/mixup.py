@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import kernels
 from .inputs import CHUNK_BYTES, FLOAT_DTYPES, INT_DTYPES, LamLike, empty_batch, index_select_scratch, is_rowwise
 from .pairs import check_perm
 
@@ -254,8 +255,20 @@ def mixup_into_unchecked(
         if ws is not None and len(ws) == 1:
             ws = ws * n
         if ws is not None:
-            _mixup_u8_fixed(out, inputs, p, ws, perm_t, scratch)
+            if kernels.usable(out, inputs):  # the same blend in one pass
+                kernels.blend_rows_u8(out, inputs, p, ws[0] if len(set(ws)) == 1 else ws)
+            else:
+                _mixup_u8_fixed(out, inputs, p, ws, perm_t, scratch)
             return out
+    if dtype == torch.float32 and kernels.usable(out, inputs):
+        # one pass, the same bits as the torch paths below (each path's own orientation of lerp)
+        if is_rowwise(inputs[0]):
+            kernels.lerp_rows(out, inputs, p, lam, mode=1)  # lerp(partner, own, lam), as the row-wise path
+        elif isinstance(lam, float):  # lerp(own, partner, 1 - lam) as the chunked path; lam 1: it stacks
+            kernels.lerp_rows(out, inputs, p, 1.0 - lam, mode=2 if lam == 1.0 else 0)
+        else:
+            kernels.lerp_rows(out, inputs, p, [1.0 - v for v in lam], mode=2 if all(v == 1.0 for v in lam) else 0)
+        return out
     if not is_rowwise(inputs[0]):
         chunk_bytes = _FLOAT_CHUNK_BYTES if dtype == torch.float32 else CHUNK_BYTES
         _mixup_chunked(out, inputs, p, lam, max(1, chunk_bytes // max(inputs[0].numel() * 4, 1)), perm_t, scratch)

@@ -1,0 +1,368 @@
+/*
+ * One-pass mixing kernels for the collates (CPU, contiguous rows, any number of samples).
+ *
+ * The Python side (collate/functional/kernels.py) checks every row (dtype, size, contiguity,
+ * device) and hands over raw data pointers as ints; these functions only loop. Each reads the
+ * per-sample tensors where they are and writes each output row once, so a batch costs one pass
+ * over memory instead of stack + gather + blend. The GIL is released while they run.
+ *
+ *   lerp_f32(out, ptrs, perm, weights, mode, numel)
+ *       MixUp of float32 rows, bit for bit torch.lerp as ATen computes it on CPUs with FMA:
+ *       small weights (|w| < 0.5) give fma(w, end - start, start), the others
+ *       fma(w - 1, end - start, end). mode 0: lerp(x_j, x_perm[j], w_j); mode 1:
+ *       lerp(x_perm[j], x_j, w_j), copying x_j where w_j == 1 or perm[j] == j; mode 2: copies.
+ *   blend_u8(out, ptrs, perm, weights, numel)
+ *       out_j = (w_j * x_j + (256 - w_j) * x_perm[j] + 128) >> 8, w_j in [0, 256]: exact fixed point.
+ *   cut_rows(out, ptrs, perm, boxes, copy, elem_size, outer, height, width, inner)
+ *       out_j = x_j (with copy; else out_j as it is) with the box (y0, y1, x0, x1) of x_perm[j]
+ *       pasted in, for rows laid out as (outer, height, width, inner) elements of elem_size
+ *       bytes; a box of None pastes nothing.
+ *
+ * Rows are visited cycle by cycle of the pairing, so each sample is read from memory about once.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ arithmetic loops */
+
+#define LERP_BODY                                                            \
+    if (fabsf(w) < 0.5f) {                                                   \
+        for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(w, e[k] - s[k], s[k]); \
+    } else {                                                                 \
+        const float c = w - 1.0f;                                            \
+        for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(c, e[k] - s[k], e[k]); \
+    }
+
+#if defined(__x86_64__) || defined(__i386__)
+#define X86 1
+#else
+#define X86 0
+#endif
+
+/* Compiled three times: for AVX-512 and AVX2 (hardware FMA, vectorised) and a portable
+ * fallback (fmaf from libm: correctly rounded everywhere, slower). All give the same bits. */
+#if X86
+/* No streaming stores: a fresh output (a new batch, often in new shared memory) is zeroed by the
+ * kernel on first touch, and streaming over lines just zeroed in the cache costs more than it saves. */
+__attribute__((target("avx512f"))) static void lerp_avx512(const float *restrict s, const float *restrict e,
+                                                             float w, float *restrict o, Py_ssize_t n) {
+    LERP_BODY
+}
+__attribute__((target("avx2,fma"))) static void lerp_avx2(const float *restrict s, const float *restrict e, float w,
+                                                            float *restrict o, Py_ssize_t n) {
+    LERP_BODY
+}
+#endif
+static void lerp_generic(const float *restrict s, const float *restrict e, float w, float *restrict o,
+                         Py_ssize_t n) {
+    LERP_BODY
+}
+
+typedef void (*lerp_fn)(const float *, const float *, float, float *, Py_ssize_t);
+static lerp_fn lerp_impl = lerp_generic;
+static const char *lerp_isa = "generic";
+
+#define BLEND_BODY                                                                              \
+    const uint16_t w1 = (uint16_t)w, w2 = (uint16_t)(256 - w);                                  \
+    for (Py_ssize_t k = 0; k < n; k++) o[k] = (uint8_t)((w1 * a[k] + w2 * b[k] + 128u) >> 8);
+
+#if X86
+__attribute__((target("avx2"))) static void blend_avx2(const uint8_t *restrict a, const uint8_t *restrict b, int w,
+                                                         uint8_t *restrict o, Py_ssize_t n) {
+    BLEND_BODY
+}
+#endif
+static void blend_generic(const uint8_t *restrict a, const uint8_t *restrict b, int w, uint8_t *restrict o,
+                          Py_ssize_t n) {
+    BLEND_BODY
+}
+
+typedef void (*blend_fn)(const uint8_t *, const uint8_t *, int, uint8_t *, Py_ssize_t);
+static blend_fn blend_impl = blend_generic;
+
+/* ------------------------------------------------------------------ argument helpers */
+
+typedef struct {
+    Py_ssize_t n;
+    uintptr_t *ptr;    /* the address of each sample */
+    Py_ssize_t *perm;  /* the partner of each sample */
+    Py_ssize_t *order; /* the rows in the order of the pairing's cycles */
+} batch_t;
+
+static void batch_free(batch_t *b) {
+    PyMem_Free(b->ptr);
+    PyMem_Free(b->perm);
+    PyMem_Free(b->order);
+}
+
+/* Reads the addresses and the partner indices (checked to be a permutation's range, [0, n)).
+ * The order visits each cycle of the pairing in turn: row j reads samples j and perm[j], and the
+ * next row, perm[j], reads sample perm[j] again while it is still in the L1 cache, so every
+ * sample is fetched from memory about once. */
+static int batch_read(batch_t *b, PyObject *ptrs_obj, PyObject *perm_obj) {
+    b->ptr = NULL;
+    b->perm = b->order = NULL;
+    PyObject *pf = PySequence_Fast(ptrs_obj, "ptrs must be a sequence of addresses");
+    if (pf == NULL) return -1;
+    PyObject *qf = PySequence_Fast(perm_obj, "perm must be a sequence of ints");
+    if (qf == NULL) {
+        Py_DECREF(pf);
+        return -1;
+    }
+    Py_ssize_t n = b->n = PySequence_Fast_GET_SIZE(pf);
+    int ok = 1;
+    if (PySequence_Fast_GET_SIZE(qf) != n) {
+        PyErr_Format(PyExc_ValueError, "perm has %zd entries for %zd samples", PySequence_Fast_GET_SIZE(qf), n);
+        ok = 0;
+    }
+    size_t m = (size_t)(n > 0 ? n : 1);
+    char *seen = NULL;
+    if (ok) {
+        b->ptr = PyMem_Malloc(m * sizeof(uintptr_t));
+        b->perm = PyMem_Malloc(m * sizeof(Py_ssize_t));
+        b->order = PyMem_Malloc(m * sizeof(Py_ssize_t));
+        seen = PyMem_Calloc(m, 1);
+        if (!b->ptr || !b->perm || !b->order || !seen) {
+            PyErr_NoMemory();
+            ok = 0;
+        }
+    }
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        b->ptr[i] = (uintptr_t)PyLong_AsVoidPtr(PySequence_Fast_GET_ITEM(pf, i));
+        b->perm[i] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(qf, i));
+        if (PyErr_Occurred()) {
+            ok = 0;
+        } else if (b->perm[i] < 0 || b->perm[i] >= n) {
+            PyErr_Format(PyExc_ValueError, "perm[%zd] = %zd is outside [0, %zd)", i, b->perm[i], n);
+            ok = 0;
+        }
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        for (Py_ssize_t j = i; !seen[j]; j = b->perm[j]) {
+            seen[j] = 1;
+            b->order[k++] = j;
+        }
+    }
+    for (Py_ssize_t i = 0; ok && i < n; i++) { /* not a permutation: the rows no cycle reached */
+        if (!seen[i]) b->order[k++] = i;
+    }
+    PyMem_Free(seen);
+    Py_DECREF(pf);
+    Py_DECREF(qf);
+    if (!ok) {
+        batch_free(b);
+        return -1;
+    }
+    return 0;
+}
+
+/* One float per sample: a single number for the whole batch, or a sequence of n. */
+static float *read_floats(PyObject *obj, Py_ssize_t n) {
+    float *out = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (out == NULL) return (float *)PyErr_NoMemory();
+    if (PyFloat_Check(obj) || PyLong_Check(obj)) {
+        const float v = (float)PyFloat_AsDouble(obj);
+        for (Py_ssize_t i = 0; i < n; i++) out[i] = v;
+    } else {
+        PyObject *f = PySequence_Fast(obj, "weights must be a number or a sequence of numbers");
+        if (f != NULL && PySequence_Fast_GET_SIZE(f) != n) {
+            PyErr_Format(PyExc_ValueError, "weights has %zd entries for %zd samples", PySequence_Fast_GET_SIZE(f), n);
+        }
+        for (Py_ssize_t i = 0; f != NULL && !PyErr_Occurred() && i < n; i++) {
+            out[i] = (float)PyFloat_AsDouble(PySequence_Fast_GET_ITEM(f, i));
+        }
+        Py_XDECREF(f);
+    }
+    if (PyErr_Occurred()) {
+        PyMem_Free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------ lerp_f32 */
+
+/* mode 0: out_j = lerp(x_j, x_perm[j], w_j) for every row.
+ * mode 1: out_j = lerp(x_perm[j], x_j, w_j), a copy of x_j where w_j == 1 or perm[j] == j.
+ * mode 2: out_j = x_j (a plain stack). */
+static PyObject *lerp_f32(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *ptrs_obj, *perm_obj, *weights_obj;
+    Py_ssize_t numel;
+    int mode;
+    if (!PyArg_ParseTuple(args, "OOOOin", &out_obj, &ptrs_obj, &perm_obj, &weights_obj, &mode, &numel)) return NULL;
+    if (mode < 0 || mode > 2 || numel < 0) {
+        PyErr_SetString(PyExc_ValueError, "lerp_f32: mode must be 0, 1 or 2 and numel >= 0");
+        return NULL;
+    }
+    float *out = (float *)PyLong_AsVoidPtr(out_obj);
+    if (PyErr_Occurred()) return NULL;
+    batch_t b;
+    if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
+    float *w = read_floats(weights_obj, b.n);
+    if (w == NULL) {
+        batch_free(&b);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < b.n; k++) {
+        const Py_ssize_t j = b.order[k], q = b.perm[j];
+        const float *own = (const float *)b.ptr[j], *partner = (const float *)b.ptr[q];
+        float *o = out + j * numel;
+        if (mode == 2 || (mode == 1 && (w[j] == 1.0f || q == j))) {
+            memcpy(o, own, (size_t)numel * sizeof(float));
+        } else if (mode == 0) {
+            lerp_impl(own, partner, w[j], o, numel);
+        } else {
+            lerp_impl(partner, own, w[j], o, numel);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(w);
+    batch_free(&b);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ blend_u8 */
+
+static PyObject *blend_u8(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *ptrs_obj, *perm_obj, *w_obj;
+    Py_ssize_t numel;
+    if (!PyArg_ParseTuple(args, "OOOOn", &out_obj, &ptrs_obj, &perm_obj, &w_obj, &numel)) return NULL;
+    uint8_t *out = (uint8_t *)PyLong_AsVoidPtr(out_obj);
+    if (PyErr_Occurred()) return NULL;
+    if (numel < 0) {
+        PyErr_SetString(PyExc_ValueError, "blend_u8: numel must be >= 0");
+        return NULL;
+    }
+    batch_t b;
+    if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
+    float *wf = read_floats(w_obj, b.n);
+    int bad = wf == NULL;
+    for (Py_ssize_t i = 0; !bad && i < b.n; i++) {
+        if (!(wf[i] >= 0.0f && wf[i] <= 256.0f) || wf[i] != (float)(int)wf[i]) {
+            PyErr_Format(PyExc_ValueError, "blend_u8: weights must be ints in [0, 256], got %f", (double)wf[i]);
+            bad = 1;
+        }
+    }
+    if (bad) {
+        PyMem_Free(wf);
+        batch_free(&b);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < b.n; k++) {
+        const Py_ssize_t j = b.order[k];
+        blend_impl((const uint8_t *)b.ptr[j], (const uint8_t *)b.ptr[b.perm[j]], (int)wf[j], out + j * numel, numel);
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(wf);
+    batch_free(&b);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ cut_rows */
+
+typedef struct {
+    Py_ssize_t y0, y1, x0, x1;
+    int cut;
+} box_t;
+
+/* out_j = x_j (unless copy is false: paste into out_j as it is) with the box of x_perm[j] pasted in. */
+static PyObject *cut_rows(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *ptrs_obj, *perm_obj, *boxes_obj;
+    Py_ssize_t elem, outer, height, width, inner;
+    int copy;
+    if (!PyArg_ParseTuple(args, "OOOOpnnnnn", &out_obj, &ptrs_obj, &perm_obj, &boxes_obj, &copy, &elem, &outer,
+                          &height, &width, &inner))
+        return NULL;
+    if (elem <= 0 || outer < 0 || height < 0 || width < 0 || inner < 0) {
+        PyErr_SetString(PyExc_ValueError, "cut_rows: sizes must be positive");
+        return NULL;
+    }
+    char *out = (char *)PyLong_AsVoidPtr(out_obj);
+    if (PyErr_Occurred()) return NULL;
+    batch_t b;
+    if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
+    const Py_ssize_t n = b.n;
+    box_t *boxes = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(box_t));
+    PyObject *bf = boxes == NULL ? NULL : PySequence_Fast(boxes_obj, "boxes must be a sequence");
+    int ok = bf != NULL && PySequence_Fast_GET_SIZE(bf) == n;
+    if (boxes == NULL) PyErr_NoMemory();
+    if (bf != NULL && !ok) PyErr_Format(PyExc_ValueError, "boxes has %zd entries for %zd samples", PySequence_Fast_GET_SIZE(bf), n);
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        PyObject *bx = PySequence_Fast_GET_ITEM(bf, i);
+        box_t *x = &boxes[i];
+        x->cut = 0;
+        if (bx == Py_None) continue;
+        if (!PyArg_ParseTuple(bx, "nnnn", &x->y0, &x->y1, &x->x0, &x->x1)) {
+            ok = 0;
+        } else if (x->y0 < 0 || x->y1 > height || x->x0 < 0 || x->x1 > width) {
+            PyErr_Format(PyExc_ValueError, "cut_rows: box %zd lies outside the sample", i);
+            ok = 0;
+        } else {
+            x->cut = x->y1 > x->y0 && x->x1 > x->x0 && b.perm[i] != i;
+        }
+    }
+    Py_XDECREF(bf);
+    if (!ok) {
+        PyMem_Free(boxes);
+        batch_free(&b);
+        return NULL;
+    }
+    const size_t row = (size_t)(width * inner * elem), plane = row * (size_t)height;
+    const size_t sample = plane * (size_t)outer;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const Py_ssize_t j = b.order[k];
+        char *o = out + (size_t)j * sample;
+        if (copy) memcpy(o, (const char *)b.ptr[j], sample);
+        const box_t *x = &boxes[j];
+        if (!x->cut) continue;
+        const char *p = (const char *)b.ptr[b.perm[j]];
+        const size_t off = (size_t)(x->x0 * inner * elem), len = (size_t)((x->x1 - x->x0) * inner * elem);
+        for (Py_ssize_t c = 0; c < outer; c++) {
+            for (Py_ssize_t y = x->y0; y < x->y1; y++) {
+                const size_t at = (size_t)c * plane + (size_t)y * row + off;
+                memcpy(o + at, p + at, len);
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(boxes);
+    batch_free(&b);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ module */
+
+static PyObject *isa(PyObject *self, PyObject *unused) { return PyUnicode_FromString(lerp_isa); }
+
+static PyMethodDef methods[] = {
+    {"lerp_f32", lerp_f32, METH_VARARGS, "lerp_f32(out, ptrs, perm, weights, mode, numel): MixUp of float32 rows."},
+    {"blend_u8", blend_u8, METH_VARARGS, "blend_u8(out, ptrs, perm, weights, numel): exact uint8 fixed-point MixUp."},
+    {"cut_rows", cut_rows, METH_VARARGS,
+     "cut_rows(out, ptrs, perm, boxes, copy, elem_size, outer, height, width, inner): CutMix of rows."},
+    {"isa", isa, METH_NOARGS, "The instruction set the float kernel runs with."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", "One-pass mixing kernels.", -1, methods};
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+#if X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        lerp_impl = lerp_avx512;
+        lerp_isa = "avx512f";
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        lerp_impl = lerp_avx2;
+        lerp_isa = "avx2+fma";
+    }
+    if (__builtin_cpu_supports("avx2")) blend_impl = blend_avx2;
+#endif
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,21 @@
+# Type stub of the C extension built from _kernels.c (see collate/functional/kernels.py).
+from collections.abc import Sequence
+from typing import Any
+
+def lerp_f32(
+    out: int, ptrs: Sequence[int], perm: Sequence[int], weights: float | Sequence[float], mode: int, numel: int
+) -> None: ...
+def blend_u8(out: int, ptrs: Sequence[int], perm: Sequence[int], weights: int | Sequence[int], numel: int) -> None: ...
+def cut_rows(
+    out: int,
+    ptrs: Sequence[int],
+    perm: Sequence[int],
+    boxes: Sequence[Any],
+    copy: bool,
+    elem_size: int,
+    outer: int,
+    height: int,
+    width: int,
+    inner: int,
+) -> None: ...
+def isa() -> str: ...

@@ -1,0 +1,184 @@
+"""One-pass C kernels for the mixing collates: stack and mix a batch in a single sweep over memory.
+
+Stacking a batch, gathering the partners and blending them are three passes over the batch with
+torch ops; for small samples (CIFAR's 3x32x32) these passes, not the arithmetic, are the cost.
+The kernels in `collate.functional._kernels` (plain C, built when the package is installed) read
+every sample where it lies and write each output row once:
+
+* float32 MixUp gives exactly the bits of `torch.lerp` as ATen computes it on CPUs with FMA
+  (every x86-64 CPU since 2013 and every ARMv8): ``fma(w, end - start, start)`` for ``|w| < 0.5``,
+  else ``fma(w - 1, end - start, end)`` (tested against `torch.lerp`);
+* uint8 MixUp is the exact fixed-point blend ``(w * a + (256 - w) * b + 128) >> 8`` of
+  [quantize_lam][collate.functional.mixup.quantize_lam];
+* CutMix copies each sample and pastes its partner's box (any dtype: bytes are copied).
+
+They run only on CPU tensors whose rows are contiguous, of one dtype and shape, and only when
+torch runs one thread (as in DataLoader workers) or the batch is small (below
+``THREADED_BYTES``); anything else takes the torch path, which gives the same bits. Without a C
+compiler at install time the extension is missing and the torch path always runs
+(`AVAILABLE` is ``False``).
+
+Example:
+    >>> import torch
+    >>> rows = [torch.zeros(4), torch.ones(4)]
+    >>> out = torch.empty(2, 4)
+    >>> if AVAILABLE:
+    ...     lerp_rows(out, rows, [1, 0], 0.25, mode=0)
+    ... else:
+    ...     _ = torch.stack([torch.lerp(rows[0], rows[1], 0.25), torch.lerp(rows[1], rows[0], 0.25)], out=out)
+    >>> out[:, 0].tolist()
+    [0.25, 0.75]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any
+
+import torch
+from torch import Tensor
+
+_c: Any
+try:
+    from . import _kernels as _c
+except ImportError:  # pragma: no cover - built without a C compiler
+    _c = None
+
+__all__ = ["AVAILABLE", "THREADED_BYTES", "isa", "usable", "lerp_rows", "blend_rows_u8", "cut_rows"]
+
+#: Whether the C kernels were built with the package.
+AVAILABLE = _c is not None
+#: With several torch threads, batches from this size (bytes) up take torch's multi-threaded path.
+THREADED_BYTES = 1 << 22
+
+_SHAPE, _DTYPE, _IS_CPU = attrgetter("shape"), attrgetter("dtype"), attrgetter("is_cpu")
+_CUT_DTYPES = frozenset(
+    (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+    + (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+)
+
+
+def isa() -> str | None:
+    """The instruction set the float kernel was dispatched to (``"avx512f"``, ``"avx2+fma"``, ``"generic"``).
+
+    Returns:
+        The name, or ``None`` when the kernels are not built.
+
+    Example:
+        >>> isa() in (None, "avx512f", "avx2+fma", "generic")
+        True
+    """
+    return None if _c is None else str(_c.isa())
+
+
+def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
+    """Whether the kernels may run: CPU, contiguous, one dtype and shape, and a single-thread or small batch.
+
+    Args:
+        out: the ``(B, *shape)`` output.
+        rows: the ``B`` per-sample tensors.
+
+    Returns:
+        ``True`` when every condition of the module docstring holds.
+
+    Example:
+        >>> usable(torch.empty(2, 3), [torch.zeros(3), torch.zeros(3)]) == AVAILABLE
+        True
+        >>> usable(torch.empty(2, 3), [torch.zeros(3), torch.zeros(6)[::2]])  # a strided row
+        False
+    """
+    if _c is None or not out.is_cpu or not out.is_contiguous() or out.shape[0] != len(rows) or not rows:
+        return False
+    if out.numel() * out.element_size() >= THREADED_BYTES and torch.get_num_threads() > 1:
+        return False
+    if set(map(_DTYPE, rows)) != {out.dtype} or set(map(_SHAPE, rows)) != {out.shape[1:]}:
+        return False
+    if not (all(map(_IS_CPU, rows)) and all(map(Tensor.is_contiguous, rows))):
+        return False
+    # views with a pending negation (e.g. `.imag` of a conjugated view) or conjugation: their memory
+    # does not hold their values (only complex tensors carry the conjugate bit)
+    return not any(map(Tensor.is_neg, rows)) and (not out.is_complex() or not any(map(Tensor.is_conj, rows)))
+
+
+def _lib() -> Any:
+    if _c is None:
+        raise RuntimeError("collate.functional.kernels: the C kernels are not built; check usable() first")
+    return _c
+
+
+def lerp_rows(
+    out: Tensor, rows: Sequence[Tensor], p: Sequence[int], weights: float | Sequence[float], mode: int
+) -> None:
+    """float32 MixUp in one pass (see `usable` for when it may run).
+
+    Args:
+        out: the contiguous float32 output.
+        rows: the per-sample tensors (read only).
+        p: the partner of each sample.
+        weights: one weight for the batch or one per sample, as floats (rounded to float32).
+        mode: ``0``: ``out[i] = torch.lerp(rows[i], rows[p[i]], weights[i])``; ``1``:
+            ``torch.lerp(rows[p[i]], rows[i], weights[i])``, a copy of ``rows[i]`` where the weight
+            is 1 or ``p[i] == i``; ``2``: copies (a plain stack).
+
+    Example:
+        >>> out = torch.empty(2, 1)
+        >>> if AVAILABLE:
+        ...     lerp_rows(out, [torch.zeros(1), torch.ones(1)], [1, 0], 0.25, mode=0)
+        ...     print(out.flatten().tolist())
+        ... else:
+        ...     print([0.25, 0.75])
+        [0.25, 0.75]
+    """
+    _lib().lerp_f32(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, weights, mode, _row_numel(out))
+
+
+def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int | Sequence[int]) -> None:
+    """uint8 MixUp in one pass: ``out[i] = (ws[i] * rows[i] + (256 - ws[i]) * rows[p[i]] + 128) >> 8``.
+
+    Args:
+        out: the contiguous uint8 output (see `usable`).
+        rows: the per-sample tensors (read only).
+        p: the partner of each sample.
+        ws: ``256 * lam``, one int in [0, 256] for the batch or one per sample.
+    """
+    _lib().blend_u8(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, ws, _row_numel(out))
+
+
+def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Sequence[Any], *, copy: bool) -> bool:
+    """CutMix in one pass: ``out[i]`` is ``rows[i]`` (or itself) with the box of ``rows[p[i]]`` pasted in.
+
+    Args:
+        out: the contiguous output (see `usable`).
+        rows: the per-sample tensors (read only).
+        p: the partner of each sample.
+        boxes: per sample ``(y0, y1, x0, x1)`` on the last two dims, ``(t0, t1)`` on the last one,
+            or ``None`` (no cut).
+        copy: copy ``rows[i]`` into ``out[i]`` first (``False``: paste into ``out`` as it is).
+
+    Returns:
+        ``False`` (nothing done) for dtypes the kernel does not copy (complex, quantized) or
+        boxes it does not take; the caller then takes the torch path.
+    """
+    if out.dtype not in _CUT_DTYPES or out.ndim < 2:
+        return False
+    shape = out.shape[1:]
+    sizes = {len(b) for b in boxes if b is not None}
+    if sizes == {4} and len(shape) >= 2:
+        height, width = int(shape[-2]), int(shape[-1])
+        kboxes: list[Any] = list(boxes)
+    elif sizes <= {2}:
+        height, width = 1, int(shape[-1])
+        kboxes = [None if b is None else (0, 1, b[0], b[1]) for b in boxes]
+    else:
+        return False
+    plane = height * width
+    outer = _row_numel(out) // plane if plane else 0
+    _lib().cut_rows(
+        out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, kboxes, copy, out.element_size(), outer, height, width, 1
+    )
+    return True
+
+
+def _row_numel(out: Tensor) -> int:
+    return out[0].numel() if len(out) else 0

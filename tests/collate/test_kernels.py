@@ -1,0 +1,172 @@
+"""The one-pass C kernels: the same bits as the torch paths they replace, and the checks that guard them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from collate import CutMix, MixUp, MixUpOrCutMix
+from collate import functional as F
+from collate.functional import kernels
+from loaders.keys import KeyedBatch
+
+needs_kernels = pytest.mark.skipif(not kernels.AVAILABLE, reason="C kernels not built")
+
+
+def test_kernels_are_built():
+    # make test installs the package with a C compiler present: the fast path must exist there
+    assert kernels.AVAILABLE
+    assert kernels.isa() in ("avx512f", "avx2+fma", "generic")
+
+
+def _nasty(n: int, gen: torch.Generator) -> torch.Tensor:
+    x = torch.randn(n, generator=gen) * torch.logspace(-3, 3, n)
+    if n > 8:
+        x[3], x[5], x[7] = float("inf"), float("-inf"), float("nan")
+    return x
+
+
+@needs_kernels
+@pytest.mark.parametrize("numel", [1, 7, 16, 33, 3072, 12345])
+@pytest.mark.parametrize("w", [0.0, 0.123456789, 0.3, 0.49999997, 0.5, 0.7, 1.0])
+def test_lerp_bits_equal_torch_lerp(numel, w):
+    gen = torch.Generator().manual_seed(numel)
+    rows = [_nasty(numel, gen) for _ in range(5)]
+    p = [1, 2, 0, 4, 3]
+    out = torch.empty(5, numel)
+    kernels.lerp_rows(out, rows, p, w, mode=0)
+    want = torch.stack([torch.lerp(rows[i], rows[p[i]], w) for i in range(5)])
+    assert torch.equal(out.view(torch.int32), want.view(torch.int32))  # NaN payloads included
+    kernels.lerp_rows(out, rows, p, [w] * 5, mode=1)
+    want = torch.stack([torch.lerp(rows[p[i]], rows[i], w) if w != 1.0 else rows[i] for i in range(5)])
+    assert torch.equal(out.view(torch.int32), want.view(torch.int32))
+    kernels.lerp_rows(out, rows, p, w, mode=2)
+    assert torch.equal(out.view(torch.int32), torch.stack(rows).view(torch.int32))
+
+
+@needs_kernels
+def test_blend_u8_is_the_fixed_point_formula():
+    gen = torch.Generator().manual_seed(0)
+    rows = [torch.randint(0, 256, (3, 5, 7), generator=gen, dtype=torch.uint8) for _ in range(4)]
+    p, ws = [3, 0, 1, 2], [0, 77, 128, 256]
+    out = torch.empty(4, 3, 5, 7, dtype=torch.uint8)
+    kernels.blend_rows_u8(out, rows, p, ws)
+    for i in range(4):
+        a, b = rows[i].long(), rows[p[i]].long()
+        assert torch.equal(out[i].long(), (ws[i] * a + (256 - ws[i]) * b + 128) >> 8)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.uint8, torch.int64, torch.bool])
+def test_cut_rows_matches_slicing(dtype):
+    gen = torch.Generator().manual_seed(1)
+    rows = [(torch.rand(2, 6, 9, generator=gen) * 100).to(dtype) for _ in range(4)]
+    p = [1, 0, 3, 3]
+    boxes = [(1, 4, 2, 9), None, (0, 6, 0, 9), (2, 3, 4, 5)]  # row 3 is its own partner: unchanged
+    out = torch.empty(4, 2, 6, 9, dtype=dtype)
+    assert kernels.cut_rows(out, rows, p, boxes, copy=True)
+    want = torch.stack(rows).clone()
+    for i, b in enumerate(boxes):
+        if b is not None:
+            want[i, :, b[0] : b[1], b[2] : b[3]] = rows[p[i]][:, b[0] : b[1], b[2] : b[3]]
+    assert torch.equal(out, want)
+    # 1-D segments on the last axis, pasted into an output as it is
+    base = torch.zeros(4, 2, 6, 9, dtype=dtype)
+    assert kernels.cut_rows(base, rows, p, [(0, 3), (5, 9), None, (1, 2)], copy=False)
+    assert torch.equal(base[0, :, :, 0:3], rows[1][:, :, 0:3]) and not base[0, :, :, 3:].any()
+    assert torch.equal(base[1, :, :, 5:9], rows[0][:, :, 5:9]) and not base[2].any() and not base[3].any()
+
+
+@needs_kernels
+def test_usable_refuses_what_the_kernels_cannot_read():
+    out = torch.empty(3, 4, 5)
+    good = [torch.rand(4, 5) for _ in range(3)]
+    assert kernels.usable(out, good)
+    assert not kernels.usable(out, good[:2] + [torch.rand(5, 4).t()])  # strided
+    assert not kernels.usable(out, good[:2] + [torch.rand(5, 4)])  # another shape, same numel
+    assert not kernels.usable(out, good[:2] + [torch.rand(4, 5, dtype=torch.float64)])
+    assert not kernels.usable(out, good[:2] + [torch.rand(4, 5, dtype=torch.complex64).conj().imag])  # negated view
+    assert not kernels.usable(out[:, :, :4], [r[:, :4] for r in good])  # a non-contiguous output
+    assert not kernels.usable(torch.empty(2, 4, 5), good)  # batch size
+
+
+@needs_kernels
+def test_kernel_argument_errors():
+    out = torch.empty(2, 3)
+    rows = [torch.zeros(3), torch.zeros(3)]
+    with pytest.raises(ValueError, match="outside"):
+        kernels.lerp_rows(out, rows, [0, 2], 0.5, mode=0)
+    with pytest.raises(ValueError, match="weights"):
+        kernels.lerp_rows(out, rows, [1, 0], [0.5], mode=0)
+    with pytest.raises(ValueError, match="perm"):
+        kernels.lerp_rows(out, rows, [1], 0.5, mode=0)
+    with pytest.raises(ValueError, match="outside the sample"):
+        kernels.cut_rows(torch.empty(2, 2, 3), [torch.zeros(2, 3)] * 2, [1, 0], [(0, 3, 0, 1), None], copy=True)
+    with pytest.raises(ValueError, match="256"):
+        kernels.blend_rows_u8(
+            torch.empty(2, 3, dtype=torch.uint8), [torch.zeros(3, dtype=torch.uint8)] * 2, [1, 0], 300
+        )
+
+
+def _batch(shape, dtype, n=24, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    if dtype == torch.uint8:
+        xs = [torch.randint(0, 256, shape, generator=gen, dtype=dtype) for _ in range(n)]
+    else:
+        xs = [torch.randn(shape, generator=gen).to(dtype) for _ in range(n)]
+    return KeyedBatch([(x, i % 10) for i, x in enumerate(xs)], seed=3, epoch=1, indices=list(range(50, 50 + n)))
+
+
+COLLATES = [
+    lambda: MixUp(10, alpha=0.8, seed=1),
+    lambda: MixUp(10, alpha=0.8, per_sample=True, seed=1),
+    lambda: CutMix(10, alpha=1.0, seed=1),
+    lambda: CutMix(10, alpha=1.0, per_sample=True, seed=1),
+    lambda: MixUpOrCutMix(10, per_sample=True, seed=1),
+]
+
+
+@needs_kernels
+@pytest.mark.parametrize("make", COLLATES)
+@pytest.mark.parametrize(
+    "shape,dtype",
+    [((3, 8, 8), torch.float32), ((3, 8, 8), torch.uint8), ((3, 80, 80), torch.float32), ((2, 50), torch.float32)],
+)
+def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype, monkeypatch):
+    batch = _batch(shape, dtype)
+    fast = make()(batch)
+    monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
+    slow = make()(batch)
+    assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
+
+
+@needs_kernels
+@pytest.mark.parametrize("side", [4, 300])  # chunked and row-wise torch paths
+def test_functional_api_same_bits(side, monkeypatch):
+    rows = [torch.randn(3, side, 4, generator=torch.Generator().manual_seed(i)) for i in range(6)]
+    perm, lam = [5, 0, 1, 2, 3, 4], [0.1, 0.9, 0.5, 1.0, 0.3, 0.7]
+    monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
+    slow = F.stack_mixup(rows, perm, lam)
+    slow_cut = F.stack_cutmix(rows, perm, (1, 3, 0, 2))
+    monkeypatch.undo()
+    assert torch.equal(F.stack_mixup(rows, perm, lam), slow)
+    assert torch.equal(F.stack_cutmix(rows, perm, (1, 3, 0, 2)), slow_cut)
+
+
+def test_threaded_large_batches_take_the_torch_path(monkeypatch):
+    big = torch.empty(2, kernels.THREADED_BYTES // 8 + 1)
+    rows = [torch.zeros(big.shape[1]), torch.zeros(big.shape[1])]
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    assert not kernels.usable(big, rows)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    assert kernels.usable(big, rows) == kernels.AVAILABLE
+
+
+def test_mixup_kernel_orientation_matches_numpy_reference():
+    """An independent reference: lam * x_i + (1 - lam) * x_partner in float64 is within one float32 ulp."""
+    rows = [torch.rand(3, 32, 32, generator=torch.Generator().manual_seed(i)) for i in range(8)]
+    perm = np.roll(np.arange(8), 1).tolist()
+    out = F.stack_mixup(rows, perm, 0.37)
+    ref = np.stack([0.37 * rows[i].double().numpy() + 0.63 * rows[perm[i]].double().numpy() for i in range(8)])
+    assert np.allclose(out.numpy(), ref, rtol=2**-22, atol=2**-24)
