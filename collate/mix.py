@@ -54,6 +54,7 @@ from loaders.validation import check_callable, check_int, check_number, check_pr
 
 from . import functional as F
 from .context import batch_namer
+from .functional import kernels
 from .randomness import CollateRandomness, MixingSwitch, check_pairing, draw_pairing
 
 __all__ = ["MixUp", "CutMix", "MixUpOrCutMix", "DEFAULT_PAIR_REDUCE", "INPUT_KEYS", "TARGET_KEYS"]
@@ -532,6 +533,12 @@ class _MixCollate(MixingSwitch):
         batch: Sequence[Any],
     ) -> Tensor:
         """The soft targets, mixed with the partners' (``lam``: one float or one per sample)."""
+        if self.target_dtype == torch.float32:  # plain int labels: one C call (None: the checked path below)
+            fast = kernels.one_hot(targets, self.num_classes, perm if any_mixed else None, lam, self.label_smoothing)
+            if fast is not None:
+                if fast.shape[0] != n:
+                    raise ValueError(f"{owner}: got {fast.shape[0]} targets for {n} inputs")
+                return fast
         where = batch_namer(batch, owner)
         idx = F.int_targets(targets, self.num_classes, owner=owner, where=where)
         if idx is not None:

@@ -18,6 +18,9 @@
  *       pasted in, for rows laid out as (outer, height, width, inner) elements of elem_size
  *       bytes; a box of None pastes nothing.
  *
+ *   one_hot_f32(out, targets, perm, lam, num_classes, eps)
+ *       The mixed, smoothed one-hot targets of int class indices (False: not plain ints in range).
+ *
  * Rows are visited cycle by cycle of the pairing, so each sample is read from memory about once.
  */
 #define PY_SSIZE_T_CLEAN
@@ -337,6 +340,90 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------ one_hot_f32 */
+
+/* Mixed, smoothed one-hot targets in float32, the arithmetic of the numpy path step by step:
+ * y[i, t_i] = w_i; y[i, t_perm[i]] += 1 - w_i (or y[i, t_i] = 1 without perm); then, with
+ * smoothing, y = y * (1 - eps) and y = y + eps / K, each rounded to float32. Returns False,
+ * writing nothing, when a target is not a plain int in [0, K): the caller's path names it. */
+static PyObject *one_hot_f32(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *targets_obj, *perm_obj, *lam_obj;
+    Py_ssize_t k;
+    double eps;
+    if (!PyArg_ParseTuple(args, "OOOOnd", &out_obj, &targets_obj, &perm_obj, &lam_obj, &k, &eps)) return NULL;
+    float *out = (float *)PyLong_AsVoidPtr(out_obj);
+    if (PyErr_Occurred()) return NULL;
+    PyObject *tf = PySequence_Fast(targets_obj, "targets must be a sequence");
+    if (tf == NULL) return NULL;
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(tf);
+    Py_ssize_t *t = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_ssize_t));
+    if (t == NULL) {
+        Py_DECREF(tf);
+        return PyErr_NoMemory();
+    }
+    int ok = 1;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        PyObject *v = PySequence_Fast_GET_ITEM(tf, i);
+        if (!PyLong_CheckExact(v)) {
+            ok = 0;
+            break;
+        }
+        int overflow = 0;
+        long long c = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || c < 0 || c >= k) ok = 0;
+        t[i] = (Py_ssize_t)c;
+    }
+    Py_DECREF(tf);
+    if (!ok || k <= 0) {
+        PyMem_Free(t);
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t *perm = NULL;
+    float *w = NULL;
+    if (perm_obj != Py_None) {
+        PyObject *pf = PySequence_Fast(perm_obj, "perm must be a sequence of ints");
+        perm = pf == NULL ? NULL : PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_ssize_t));
+        if (pf != NULL && PySequence_Fast_GET_SIZE(pf) != n) {
+            PyErr_Format(PyExc_ValueError, "perm has %zd entries for %zd targets", PySequence_Fast_GET_SIZE(pf), n);
+        }
+        for (Py_ssize_t i = 0; perm != NULL && !PyErr_Occurred() && i < n; i++) {
+            perm[i] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(pf, i));
+            if (!PyErr_Occurred() && (perm[i] < 0 || perm[i] >= n)) {
+                PyErr_Format(PyExc_ValueError, "perm[%zd] = %zd is outside [0, %zd)", i, perm[i], n);
+            }
+        }
+        Py_XDECREF(pf);
+        if (!PyErr_Occurred()) w = read_floats(lam_obj, n);
+        if (w == NULL || PyErr_Occurred()) {
+            PyMem_Free(w);
+            PyMem_Free(perm);
+            PyMem_Free(t);
+            return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+        }
+    }
+    const float scale = (float)(1.0 - eps), shift = (float)(eps / (double)k);
+    memset(out, 0, (size_t)(n * k) * sizeof(float));
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float *row = out + i * k;
+        if (perm == NULL) {
+            row[t[i]] = 1.0f;
+        } else {
+            row[t[i]] = w[i];
+            row[t[perm[i]]] += 1.0f - w[i];
+        }
+    }
+    if (eps != 0.0) {
+        for (Py_ssize_t j = 0; j < n * k; j++) {
+            float v = out[j] * scale;
+            out[j] = v + shift;
+        }
+    }
+    PyMem_Free(w);
+    PyMem_Free(perm);
+    PyMem_Free(t);
+    Py_RETURN_TRUE;
+}
+
 /* ------------------------------------------------------------------ module */
 
 static PyObject *isa(PyObject *self, PyObject *unused) { return PyUnicode_FromString(lerp_isa); }
@@ -346,6 +433,8 @@ static PyMethodDef methods[] = {
     {"blend_u8", blend_u8, METH_VARARGS, "blend_u8(out, ptrs, perm, weights, numel): exact uint8 fixed-point MixUp."},
     {"cut_rows", cut_rows, METH_VARARGS,
      "cut_rows(out, ptrs, perm, boxes, copy, elem_size, outer, height, width, inner): CutMix of rows."},
+    {"one_hot_f32", one_hot_f32, METH_VARARGS,
+     "one_hot_f32(out, targets, perm, lam, num_classes, eps) -> bool: mixed one-hot float32 targets."},
     {"isa", isa, METH_NOARGS, "The instruction set the float kernel runs with."},
     {NULL, NULL, 0, NULL},
 };

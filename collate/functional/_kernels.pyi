@@ -18,4 +18,12 @@ def cut_rows(
     width: int,
     inner: int,
 ) -> None: ...
+def one_hot_f32(
+    out: int,
+    targets: Sequence[Any],
+    perm: Sequence[int] | None,
+    lam: float | Sequence[float],
+    num_classes: int,
+    eps: float,
+) -> bool: ...
 def isa() -> str: ...

@@ -45,7 +45,7 @@ try:
 except ImportError:  # pragma: no cover - built without a C compiler
     _c = None
 
-__all__ = ["AVAILABLE", "THREADED_BYTES", "isa", "usable", "lerp_rows", "blend_rows_u8", "cut_rows"]
+__all__ = ["AVAILABLE", "THREADED_BYTES", "isa", "usable", "lerp_rows", "blend_rows_u8", "cut_rows", "one_hot"]
 
 #: Whether the C kernels were built with the package.
 AVAILABLE = _c is not None
@@ -178,6 +178,38 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
         out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, kboxes, copy, out.element_size(), outer, height, width, 1
     )
     return True
+
+
+def one_hot(
+    targets: Any, num_classes: int, perm: Sequence[int] | None, lam: float | Sequence[float], label_smoothing: float
+) -> Tensor | None:
+    """float32 soft targets of a list of int class indices, mixed and smoothed, in one call.
+
+    The same values as [mixed_one_hot][collate.functional.targets.mixed_one_hot] (the same float32
+    steps in the same order).
+
+    Args:
+        targets: the batch's targets: a list of plain ints.
+        num_classes: the width ``K``.
+        perm: the partner of each sample, or ``None`` for no mixing.
+        lam: the weight of each sample's own label (a float or one per sample).
+        label_smoothing: ``eps`` in [0, 1).
+
+    Returns:
+        The ``(B, K)`` targets, or ``None`` when the kernels are missing or a target is not a plain
+        int in ``[0, K)`` (the caller's checked path then names the sample).
+
+    Example:
+        >>> y = one_hot([0, 2], 3, [1, 0], 0.75, 0.0)
+        >>> y is None or y.tolist() == [[0.75, 0.0, 0.25], [0.25, 0.0, 0.75]]
+        True
+    """
+    if _c is None or type(targets) is not list or not targets:
+        return None
+    y = torch.empty((len(targets), num_classes), dtype=torch.float32)
+    if not _c.one_hot_f32(y.data_ptr(), targets, perm, lam, num_classes, float(label_smoothing)):
+        return None
+    return y
 
 
 def _row_numel(out: Tensor) -> int:

@@ -170,3 +170,20 @@ def test_mixup_kernel_orientation_matches_numpy_reference():
     out = F.stack_mixup(rows, perm, 0.37)
     ref = np.stack([0.37 * rows[i].double().numpy() + 0.63 * rows[perm[i]].double().numpy() for i in range(8)])
     assert np.allclose(out.numpy(), ref, rtol=2**-22, atol=2**-24)
+
+
+@needs_kernels
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.37])
+@pytest.mark.parametrize("lam", [0.3, [0.1, 0.5, 0.99, 1.0, 0.0, 0.7]])
+@pytest.mark.parametrize("perm", [None, [5, 0, 1, 2, 3, 4], [1, 0, 3, 2, 5, 4]])
+def test_one_hot_equals_mixed_one_hot(eps, lam, perm):
+    targets = [3, 0, 3, 9, 9, 1]  # repeated classes: a row may get both weights on one class
+    got = kernels.one_hot(targets, 10, perm, lam, eps)
+    want = F.mixed_one_hot(np.array(targets), 10, perm, lam, label_smoothing=eps)
+    assert got is not None and torch.equal(got, want)
+
+
+@needs_kernels
+@pytest.mark.parametrize("targets", [[0, 10], [0, -1], [0, True], [0, np.int64(1)], [0, 1.0], [0, 2**70], []])
+def test_one_hot_declines_what_the_checked_path_must_name(targets):
+    assert kernels.one_hot(targets, 10, None, 1.0, 0.0) is None
