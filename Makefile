@@ -19,7 +19,7 @@ WITH_LINT ?= 1
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg setup.py pyproject.toml constraints.txt collate/functional/_kernels.c
+$(STAMP): setup.cfg setup.py pyproject.toml constraints.txt collate/functional/_kernels.c loaders/_hashkeys.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[image,audio,text,syntax,demo,integrations,lint,docs,dev]'
@@ -65,4 +65,4 @@ gallery: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs benchmarks/results build
-	rm -f collate/functional/_kernels.*.so
+	rm -f collate/functional/_kernels.*.so loaders/_hashkeys.*.so

@@ -627,15 +627,20 @@ class _MixCollate(MixingSwitch):
         """Stack and mix the inputs into ``out`` with the fused kernels of `collate.functional`."""
         perm = params["perm"]
         any_mix, any_cut = "mixup" in kinds, "cutmix" in kinds
-        perm_t = torch.from_numpy(perm_arr) if perm_arr.dtype == np.int64 else None
-        if perm_t is not None and out.device.type != "cpu":
-            perm_t = perm_t.to(out.device)
-        scratch = self._scratch(out) if any_mixed and _stacks_first(rows[0]) else None
+        kernel = any_mixed and kernels.usable(out, rows)  # checked once for every kernel below
+        perm_t = scratch = None
+        if not kernel:  # what the torch paths reuse
+            perm_t = torch.from_numpy(perm_arr) if perm_arr.dtype == np.int64 else None
+            if perm_t is not None and out.device.type != "cpu":
+                perm_t = perm_t.to(out.device)
+            scratch = self._scratch(out) if any_mixed and _stacks_first(rows[0]) else None
         if not self.per_sample:
             if any_mix:
-                F.mixup_into_unchecked(out, rows, perm, float(params["lam"]), perm_t, scratch)
+                F.mixup_into_unchecked(out, rows, perm, float(params["lam"]), perm_t, scratch, kernel=kernel)
             elif any_cut:
-                F.stack_cutmix_unchecked(rows, perm, params["box"], out=out, perm_t=perm_t, scratch=scratch)
+                F.stack_cutmix_unchecked(
+                    rows, perm, params["box"], out=out, perm_t=perm_t, scratch=scratch, kernel=kernel
+                )
             else:
                 F.stack(rows, out=out)
             return
@@ -643,11 +648,11 @@ class _MixCollate(MixingSwitch):
         cut_boxes = [b if m == "cutmix" else None for m, b in zip(modes, boxes, strict=True)]
         if any_mix:
             mix_lams = [lam if m == "mixup" else 1.0 for m, lam in zip(modes, lams, strict=True)]
-            F.mixup_into_unchecked(out, rows, perm, mix_lams, perm_t, scratch)
+            F.mixup_into_unchecked(out, rows, perm, mix_lams, perm_t, scratch, kernel=kernel)
             if any_cut:
-                F.cutmix_into_unchecked(out, rows, perm, cut_boxes, out_is_stack=False)
+                F.cutmix_into_unchecked(out, rows, perm, cut_boxes, out_is_stack=False, kernel=kernel)
         elif any_cut:
-            F.stack_cutmix_unchecked(rows, perm, cut_boxes, out=out, perm_t=perm_t, scratch=scratch)
+            F.stack_cutmix_unchecked(rows, perm, cut_boxes, out=out, perm_t=perm_t, scratch=scratch, kernel=kernel)
         else:
             F.stack(rows, out=out)
 

@@ -34,6 +34,12 @@ from typing import Any, cast
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
 
+_native: Any
+try:
+    from . import _hashkeys as _native
+except ImportError:  # pragma: no cover - built without a C compiler
+    _native = None
+
 __all__ = [
     "MASK64",
     "mix64",
@@ -133,6 +139,10 @@ def hash_indices(indices: Sequence[int]) -> int:
         >>> hash_indices([3, 9, 4]) == hash_indices_reference([3, 9, 4])
         True
     """
+    if _native is not None:  # plain ints in [0, 2**64): one C loop (None: numpy ints or bad values)
+        h = _native.hash_indices(indices)
+        if h is not None:
+            return h
     n = len(indices)
     if n <= 4:
         for i in indices:

@@ -43,7 +43,9 @@ The ops live in one module per job, all re-exported here:
 - `collate.functional.inputs`: checks, the output batch, stacking;
 - `collate.functional.targets`: soft targets (the one implementation), smoothing, mixing targets;
 - `collate.functional.mixup` and `collate.functional.cutmix`: the fused kernels;
-- `collate.functional.pairs`: checking a pairing and combining fields of mixed pairs.
+- `collate.functional.pairs`: checking a pairing and combining fields of mixed pairs;
+- `collate.functional.kernels`: the one-pass C kernels (built at install, optional) that the
+  mixup, cutmix and soft-target paths use on CPU, with the same bits as their torch paths.
 """
 
 from __future__ import annotations

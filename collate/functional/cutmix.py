@@ -168,10 +168,16 @@ def cutmix_into_unchecked(
     out_is_stack: bool = True,
     perm_t: Tensor | None = None,
     scratch: Tensor | None = None,
+    kernel: bool | None = None,
 ) -> Tensor:
-    """`cutmix_into` with ``p`` a checked list of indices (``perm_t``: the same as a LongTensor)."""
+    """`cutmix_into` with ``p`` a checked list of indices (``perm_t``: the same as a LongTensor).
+
+    ``kernel`` says whether the one-pass C kernel may run (``None``: `kernels.usable` decides).
+    """
     n = len(inputs)
-    if kernels.usable(out, inputs) and kernels.cut_rows(out, inputs, p, _boxes(boxes, n), copy=False):
+    if (kernels.usable(out, inputs) if kernel is None else kernel) and kernels.cut_rows(
+        out, inputs, p, _boxes(boxes, n), copy=False
+    ):
         return out  # the boxes pasted in one call
     box = _one_box(boxes)
     if box is not None and out_is_stack:  # one box for the batch: no per-sample Python work
@@ -239,12 +245,15 @@ def stack_cutmix_unchecked(
     out: Tensor | None = None,
     perm_t: Tensor | None = None,
     scratch: Tensor | None = None,
+    kernel: bool | None = None,
 ) -> Tensor:
-    """`stack_cutmix` with ``p`` a checked list of indices."""
+    """`stack_cutmix` with ``p`` a checked list of indices (``kernel``: as `cutmix_into_unchecked`)."""
     n = len(inputs)
     if out is None:
         out = empty_batch(inputs[0], n)
-    if kernels.usable(out, inputs) and kernels.cut_rows(out, inputs, p, _boxes(boxes, n), copy=True):
+    if (kernels.usable(out, inputs) if kernel is None else kernel) and kernels.cut_rows(
+        out, inputs, p, _boxes(boxes, n), copy=True
+    ):
         return out  # one pass: each row copied and its partner's box pasted
     if inputs[0].numel() * inputs[0].element_size() < CUT_ROW_BYTES:
         torch.stack(inputs if isinstance(inputs, list) else list(inputs), 0, out=out)

@@ -226,6 +226,7 @@ def mixup_into_unchecked(
     perm_t: Tensor | None = None,
     scratch: Tensor | None = None,
     fixed_point: bool = True,
+    kernel: bool | None = None,
 ) -> Tensor:
     """[mixup_into][collate.functional.mixup.mixup_into] on checked arguments (no checks, for the collates).
 
@@ -241,6 +242,8 @@ def mixup_into_unchecked(
             (see [quantize_lam][collate.functional.mixup.quantize_lam]): the exact
             ``(w * x_i + (256 - w) * x_partner + 128) >> 8`` with ``w = 256 * lam``, rounding half up,
             several times faster. ``False``: the float rule of ``mixup_into`` (ties to even).
+        kernel: whether the one-pass C kernels may run (`kernels.usable(out, inputs)`, which
+            ``None`` asks); the result is the same either way.
 
     Returns:
         ``out``.
@@ -255,12 +258,12 @@ def mixup_into_unchecked(
         if ws is not None and len(ws) == 1:
             ws = ws * n
         if ws is not None:
-            if kernels.usable(out, inputs):  # the same blend in one pass
+            if kernels.usable(out, inputs) if kernel is None else kernel:  # the same blend in one pass
                 kernels.blend_rows_u8(out, inputs, p, ws[0] if len(set(ws)) == 1 else ws)
             else:
                 _mixup_u8_fixed(out, inputs, p, ws, perm_t, scratch)
             return out
-    if dtype == torch.float32 and kernels.usable(out, inputs):
+    if dtype == torch.float32 and (kernels.usable(out, inputs) if kernel is None else kernel):
         # one pass, the same bits as the torch paths below (each path's own orientation of lerp)
         if is_rowwise(inputs[0]):
             kernels.lerp_rows(out, inputs, p, lam, mode=1)  # lerp(partner, own, lam), as the row-wise path

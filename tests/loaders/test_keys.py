@@ -260,3 +260,19 @@ def test_shared_value_reads_its_shared_storage_after_pickling():
     v.set(0.75)
     assert shared.get() == 0.75 and repr(shared) == "SharedValue(0.75)"
     assert isinstance(v._t, torch.Tensor) and v._t.is_shared()
+
+
+def test_native_batch_hash_equals_the_reference():
+    from loaders import _fastkeys
+
+    assert _fastkeys._native is not None  # make test's install builds the C extension
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 128, 1000):
+        idx = [int(v) for v in rng.integers(0, 2**63, n)] + [2**64 - 1, 0]
+        assert _fastkeys._native.hash_indices(idx) == _fastkeys.hash_indices_reference(idx)
+    # anything but plain ints in [0, 2**64) is left to the checked numpy path
+    for bad in ([1, -1], [2**64], [True, 1], np.arange(3), [1.0]):
+        assert _fastkeys._native.hash_indices(bad) is None
+    assert _fastkeys.hash_indices(np.arange(6)) == _fastkeys.hash_indices_reference(list(range(6)))
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        _fastkeys.hash_indices([1, 2, 3, 4, 5, -1])
