@@ -163,13 +163,13 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
     if out.dtype not in _CUT_DTYPES or out.ndim < 2:
         return False
     shape = out.shape[1:]
-    sizes = {len(b) for b in boxes if b is not None}
-    if sizes == {4} and len(shape) >= 2:
+    first = next((b for b in boxes if b is not None), None)  # the C side checks every box has 4 entries
+    if first is not None and len(first) == 4 and len(shape) >= 2:
         height, width = int(shape[-2]), int(shape[-1])
         kboxes: list[Any] = list(boxes)
-    elif sizes <= {2}:
+    elif first is None or len(first) == 2:
         height, width = 1, int(shape[-1])
-        kboxes = [None if b is None else (0, 1, b[0], b[1]) for b in boxes]
+        kboxes = [None if b is None else (0, 1, *b) for b in boxes]
     else:
         return False
     plane = height * width
@@ -213,4 +213,5 @@ def one_hot(
 
 
 def _row_numel(out: Tensor) -> int:
-    return out[0].numel() if len(out) else 0
+    n = out.shape[0]
+    return out.numel() // n if n else 0
