@@ -21,6 +21,10 @@
  *   one_hot_f32(out, targets, perm, lam, num_classes, eps)
  *       The mixed, smoothed one-hot targets of int class indices (False: not plain ints in range).
  *
+ * lerp_f32, blend_u8 and cut_rows take an optional last argument `channels`: when positive, every
+ * source row is the channel-first view of channels-last memory ((H, W, C) seen as (C, H, W)) and is
+ * rearranged into planes on the fly; the output stays channel-first and contiguous.
+ *
  * Rows are visited cycle by cycle of the pairing, so each sample is read from memory about once.
  */
 #define PY_SSIZE_T_CLEAN
@@ -187,6 +191,87 @@ static float *read_floats(PyObject *obj, Py_ssize_t n) {
     return out;
 }
 
+/* ------------------------------------------------------------------ channels-last sources */
+
+/* Rows given as channel-first views of channels-last memory (an (H, W, C) array seen as (C, H, W),
+ * e.g. torch.from_numpy(hwc).permute(2, 0, 1)) are first rearranged into a planar scratch row:
+ * dst[c * hw + i] = src[i * ch + c]. The loops read the source once and write ch sequential
+ * planes; the common sizes get constant strides the compiler can unroll. */
+#define DEINTERLEAVE(T, CH)                                                                         \
+    for (Py_ssize_t i = 0; i < hw; i++)                                                             \
+        for (Py_ssize_t c = 0; c < (CH); c++) ((T *)dst)[c * hw + i] = ((const T *)src)[i * (CH) + c];
+
+static void deinterleave(char *restrict dst, const char *restrict src, Py_ssize_t hw, Py_ssize_t ch, size_t elem) {
+    if (elem == 1 && ch == 3) {
+        DEINTERLEAVE(uint8_t, 3)
+    } else if (elem == 4 && ch == 3) {
+        DEINTERLEAVE(uint32_t, 3)
+    } else if (elem == 1) {
+        DEINTERLEAVE(uint8_t, ch)
+    } else if (elem == 2) {
+        DEINTERLEAVE(uint16_t, ch)
+    } else if (elem == 4) {
+        DEINTERLEAVE(uint32_t, ch)
+    } else {
+        for (Py_ssize_t i = 0; i < hw; i++)
+            for (Py_ssize_t c = 0; c < ch; c++) memcpy(dst + (size_t)(c * hw + i) * elem, src + (size_t)(i * ch + c) * elem, elem);
+    }
+}
+
+/* The planar form of the rows a kernel reads, one at a time: `get(j)` returns row j itself for
+ * planar sources, else row j rearranged into one of two scratch rows (the two rows a step reads;
+ * in the cycle order the partner of one step is the own row of the next, so each row is
+ * rearranged about once). */
+typedef struct {
+    Py_ssize_t ch, hw;
+    size_t elem, bytes;
+    char *buf[2];
+    Py_ssize_t held[2];
+} planar_t;
+
+static int planar_init(planar_t *p, Py_ssize_t ch, Py_ssize_t numel, size_t elem) {
+    p->ch = ch;
+    p->hw = ch > 0 ? numel / ch : 0;
+    p->elem = elem;
+    p->bytes = (size_t)numel * elem;
+    p->buf[0] = p->buf[1] = NULL;
+    p->held[0] = p->held[1] = -1;
+    if (ch <= 0) return 0;
+    if (numel % ch != 0) {
+        PyErr_Format(PyExc_ValueError, "channels=%zd does not divide numel=%zd", ch, numel);
+        return -1;
+    }
+    p->buf[0] = PyMem_Malloc(p->bytes ? p->bytes : 1);
+    p->buf[1] = PyMem_Malloc(p->bytes ? p->bytes : 1);
+    if (!p->buf[0] || !p->buf[1]) {
+        PyMem_Free(p->buf[0]);
+        PyMem_Free(p->buf[1]);
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void planar_free(planar_t *p) {
+    PyMem_Free(p->buf[0]);
+    PyMem_Free(p->buf[1]);
+}
+
+/* Row j in planar form; `keep` is the slot (0 or 1) not to overwrite (the other row of the step). */
+static const char *planar_get(planar_t *p, const batch_t *b, Py_ssize_t j, int keep) {
+    if (p->ch <= 0) return (const char *)b->ptr[j];
+    for (int s = 0; s < 2; s++)
+        if (p->held[s] == j) return p->buf[s];
+    const int s = keep == 0 ? 1 : 0;
+    deinterleave(p->buf[s], (const char *)b->ptr[j], p->hw, p->ch, p->elem);
+    p->held[s] = j;
+    return p->buf[s];
+}
+
+static int planar_slot(const planar_t *p, Py_ssize_t j) {
+    return p->held[0] == j ? 0 : (p->held[1] == j ? 1 : -1);
+}
+
 /* ------------------------------------------------------------------ lerp_f32 */
 
 /* mode 0: out_j = lerp(x_j, x_perm[j], w_j) for every row.
@@ -196,7 +281,9 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
     PyObject *out_obj, *ptrs_obj, *perm_obj, *weights_obj;
     Py_ssize_t numel;
     int mode;
-    if (!PyArg_ParseTuple(args, "OOOOin", &out_obj, &ptrs_obj, &perm_obj, &weights_obj, &mode, &numel)) return NULL;
+    Py_ssize_t channels = 0;
+    if (!PyArg_ParseTuple(args, "OOOOin|n", &out_obj, &ptrs_obj, &perm_obj, &weights_obj, &mode, &numel, &channels))
+        return NULL;
     if (mode < 0 || mode > 2 || numel < 0) {
         PyErr_SetString(PyExc_ValueError, "lerp_f32: mode must be 0, 1 or 2 and numel >= 0");
         return NULL;
@@ -206,24 +293,34 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
     batch_t b;
     if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
     float *w = read_floats(weights_obj, b.n);
-    if (w == NULL) {
+    planar_t pl;
+    if (w == NULL || planar_init(&pl, channels, numel, sizeof(float)) < 0) {
+        PyMem_Free(w);
         batch_free(&b);
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < b.n; k++) {
         const Py_ssize_t j = b.order[k], q = b.perm[j];
-        const float *own = (const float *)b.ptr[j], *partner = (const float *)b.ptr[q];
         float *o = out + j * numel;
         if (mode == 2 || (mode == 1 && (w[j] == 1.0f || q == j))) {
-            memcpy(o, own, (size_t)numel * sizeof(float));
-        } else if (mode == 0) {
+            if (pl.ch > 0) {
+                deinterleave((char *)o, (const char *)b.ptr[j], pl.hw, pl.ch, sizeof(float));
+            } else {
+                memcpy(o, (const float *)b.ptr[j], (size_t)numel * sizeof(float));
+            }
+            continue;
+        }
+        const float *own = (const float *)planar_get(&pl, &b, j, -1);
+        const float *partner = (const float *)planar_get(&pl, &b, q, planar_slot(&pl, j));
+        if (mode == 0) {
             lerp_impl(own, partner, w[j], o, numel);
         } else {
             lerp_impl(partner, own, w[j], o, numel);
         }
     }
     Py_END_ALLOW_THREADS
+    planar_free(&pl);
     PyMem_Free(w);
     batch_free(&b);
     Py_RETURN_NONE;
@@ -234,7 +331,8 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
 static PyObject *blend_u8(PyObject *self, PyObject *args) {
     PyObject *out_obj, *ptrs_obj, *perm_obj, *w_obj;
     Py_ssize_t numel;
-    if (!PyArg_ParseTuple(args, "OOOOn", &out_obj, &ptrs_obj, &perm_obj, &w_obj, &numel)) return NULL;
+    Py_ssize_t channels = 0;
+    if (!PyArg_ParseTuple(args, "OOOOn|n", &out_obj, &ptrs_obj, &perm_obj, &w_obj, &numel, &channels)) return NULL;
     uint8_t *out = (uint8_t *)PyLong_AsVoidPtr(out_obj);
     if (PyErr_Occurred()) return NULL;
     if (numel < 0) {
@@ -251,7 +349,8 @@ static PyObject *blend_u8(PyObject *self, PyObject *args) {
             bad = 1;
         }
     }
-    if (bad) {
+    planar_t pl;
+    if (bad || planar_init(&pl, channels, numel, 1) < 0) {
         PyMem_Free(wf);
         batch_free(&b);
         return NULL;
@@ -259,9 +358,12 @@ static PyObject *blend_u8(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < b.n; k++) {
         const Py_ssize_t j = b.order[k];
-        blend_impl((const uint8_t *)b.ptr[j], (const uint8_t *)b.ptr[b.perm[j]], (int)wf[j], out + j * numel, numel);
+        const uint8_t *own = (const uint8_t *)planar_get(&pl, &b, j, -1);
+        const uint8_t *partner = (const uint8_t *)planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j));
+        blend_impl(own, partner, (int)wf[j], out + j * numel, numel);
     }
     Py_END_ALLOW_THREADS
+    planar_free(&pl);
     PyMem_Free(wf);
     batch_free(&b);
     Py_RETURN_NONE;
@@ -299,8 +401,9 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     PyObject *out_obj, *ptrs_obj, *perm_obj, *boxes_obj;
     Py_ssize_t elem, outer, height, width, inner;
     int copy;
-    if (!PyArg_ParseTuple(args, "OOOOpnnnnn", &out_obj, &ptrs_obj, &perm_obj, &boxes_obj, &copy, &elem, &outer,
-                          &height, &width, &inner))
+    Py_ssize_t channels = 0;
+    if (!PyArg_ParseTuple(args, "OOOOpnnnnn|n", &out_obj, &ptrs_obj, &perm_obj, &boxes_obj, &copy, &elem, &outer,
+                          &height, &width, &inner, &channels))
         return NULL;
     if (elem <= 0 || outer < 0 || height < 0 || width < 0 || inner < 0) {
         PyErr_SetString(PyExc_ValueError, "cut_rows: sizes must be positive");
@@ -338,14 +441,28 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     }
     const size_t row = (size_t)(width * inner * elem), plane = row * (size_t)height;
     const size_t sample = plane * (size_t)outer;
+    planar_t pl;
+    if (planar_init(&pl, channels, (Py_ssize_t)(sample / (size_t)elem), (size_t)elem) < 0) {
+        PyMem_Free(boxes);
+        batch_free(&b);
+        return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < n; k++) {
         const Py_ssize_t j = b.order[k];
         char *o = out + (size_t)j * sample;
-        if (copy) memcpy(o, (const char *)b.ptr[j], sample);
         const box_t *x = &boxes[j];
+        if (copy && pl.ch > 0) {
+            if (x->cut) { /* through the scratch: the partner of the last row is often this one */
+                memcpy(o, planar_get(&pl, &b, j, -1), sample);
+            } else {
+                deinterleave(o, (const char *)b.ptr[j], pl.hw, pl.ch, (size_t)elem);
+            }
+        } else if (copy) {
+            memcpy(o, (const char *)b.ptr[j], sample);
+        }
         if (!x->cut) continue;
-        const char *p = (const char *)b.ptr[b.perm[j]];
+        const char *p = planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j));
         const size_t off = (size_t)(x->x0 * inner * elem), len = (size_t)((x->x1 - x->x0) * inner * elem);
         for (Py_ssize_t c = 0; c < outer; c++) {
             for (Py_ssize_t y = x->y0; y < x->y1; y++) {
@@ -355,6 +472,7 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
+    planar_free(&pl);
     PyMem_Free(boxes);
     batch_free(&b);
     Py_RETURN_NONE;

@@ -3,9 +3,17 @@ from collections.abc import Sequence
 from typing import Any
 
 def lerp_f32(
-    out: int, ptrs: Sequence[int], perm: Sequence[int], weights: float | Sequence[float], mode: int, numel: int
+    out: int,
+    ptrs: Sequence[int],
+    perm: Sequence[int],
+    weights: float | Sequence[float],
+    mode: int,
+    numel: int,
+    channels: int = 0,
 ) -> None: ...
-def blend_u8(out: int, ptrs: Sequence[int], perm: Sequence[int], weights: int | Sequence[int], numel: int) -> None: ...
+def blend_u8(
+    out: int, ptrs: Sequence[int], perm: Sequence[int], weights: int | Sequence[int], numel: int, channels: int = 0
+) -> None: ...
 def cut_rows(
     out: int,
     ptrs: Sequence[int],
@@ -17,6 +25,7 @@ def cut_rows(
     height: int,
     width: int,
     inner: int,
+    channels: int = 0,
 ) -> None: ...
 def one_hot_f32(
     out: int,

@@ -12,7 +12,9 @@ every sample where it lies and write each output row once:
   [quantize_lam][collate.functional.mixup.quantize_lam];
 * CutMix copies each sample and pastes its partner's box (any dtype: bytes are copied).
 
-They run only on CPU tensors whose rows are contiguous, of one dtype and shape, and only when
+They run only on CPU tensors whose rows are of one dtype and shape and either contiguous or all
+channel-first views of channels-last memory (``torch.from_numpy(hwc).permute(2, 0, 1)``, which the
+kernels rearrange into planes on the fly), and only when
 torch runs one thread (as in DataLoader workers) or the batch is small (below
 ``THREADED_BYTES``); anything else takes the torch path, which gives the same bits. Without a C
 compiler at install time the extension is missing and the torch path always runs
@@ -73,7 +75,7 @@ def isa() -> str | None:
 
 
 def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
-    """Whether the kernels may run: CPU, contiguous, one dtype and shape, and a single-thread or small batch.
+    """Whether the kernels may run: CPU, one dtype and shape, contiguous or channels-last views, one thread or small.
 
     Args:
         out: the ``(B, *shape)`` output.
@@ -87,6 +89,9 @@ def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
         True
         >>> usable(torch.empty(2, 3), [torch.zeros(3), torch.zeros(6)[::2]])  # a strided row
         False
+        >>> hwc = torch.zeros(2, 4, 5, 3)  # channels-last memory seen channel-first
+        >>> usable(torch.empty(2, 3, 4, 5), list(hwc.permute(0, 3, 1, 2))) == AVAILABLE
+        True
     """
     if _c is None or not out.is_cpu or not out.is_contiguous() or out.shape[0] != len(rows) or not rows:
         return False
@@ -94,11 +99,26 @@ def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
         return False
     if set(map(_DTYPE, rows)) != {out.dtype} or set(map(_SHAPE, rows)) != {out.shape[1:]}:
         return False
-    if not (all(map(_IS_CPU, rows)) and all(map(Tensor.is_contiguous, rows))):
+    if not all(map(_IS_CPU, rows)):
+        return False
+    if not all(map(Tensor.is_contiguous, rows)) and set(map(Tensor.stride, rows)) != {_channels_last(out)}:
         return False
     # views with a pending negation (e.g. `.imag` of a conjugated view) or conjugation: their memory
     # does not hold their values (only complex tensors carry the conjugate bit)
     return not any(map(Tensor.is_neg, rows)) and (not out.is_complex() or not any(map(Tensor.is_conj, rows)))
+
+
+def _channels_last(out: Tensor) -> tuple[int, ...] | None:
+    """The strides of a ``(C, H, W)`` row that views channels-last memory (``hwc.permute(2, 0, 1)``)."""
+    if out.ndim != 4:
+        return None
+    c, _, w = out.shape[1:]
+    return (1, w * c, c)
+
+
+def _channels(rows: Sequence[Tensor]) -> int:
+    """0 for contiguous rows, else the channel count of channels-last views (see `usable`)."""
+    return 0 if rows[0].is_contiguous() else int(rows[0].shape[0])
 
 
 def _lib() -> Any:
@@ -130,7 +150,9 @@ def lerp_rows(
         ...     print([0.25, 0.75])
         [0.25, 0.75]
     """
-    _lib().lerp_f32(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, weights, mode, _row_numel(out))
+    _lib().lerp_f32(
+        out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, weights, mode, _row_numel(out), _channels(rows)
+    )
 
 
 def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int | Sequence[int]) -> None:
@@ -142,7 +164,7 @@ def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int
         p: the partner of each sample.
         ws: ``256 * lam``, one int in [0, 256] for the batch or one per sample.
     """
-    _lib().blend_u8(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, ws, _row_numel(out))
+    _lib().blend_u8(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, ws, _row_numel(out), _channels(rows))
 
 
 def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Sequence[Any], *, copy: bool) -> bool:
@@ -164,7 +186,8 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
         return False
     shape = out.shape[1:]
     first = next((b for b in boxes if b is not None), None)  # the C side checks every box has 4 entries
-    if first is not None and len(first) == 4 and len(shape) >= 2:
+    channels = _channels(rows)
+    if (first is not None and len(first) == 4 or first is None and channels) and len(shape) >= 2:
         height, width = int(shape[-2]), int(shape[-1])
         kboxes: list[Any] = list(boxes)
     elif first is None or len(first) == 2:
@@ -174,9 +197,10 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
         return False
     plane = height * width
     outer = _row_numel(out) // plane if plane else 0
-    _lib().cut_rows(
-        out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, kboxes, copy, out.element_size(), outer, height, width, 1
-    )
+    if channels and (height, outer) != (int(shape[-2]), channels):  # channels-last rows: 2-D boxes only
+        return False
+    ptrs = list(map(Tensor.data_ptr, rows))
+    _lib().cut_rows(out.data_ptr(), ptrs, p, kboxes, copy, out.element_size(), outer, height, width, 1, channels)
     return True
 
 

@@ -109,12 +109,16 @@ def test_kernel_argument_errors():
         )
 
 
-def _batch(shape, dtype, n=24, seed=0):
+def _batch(shape, dtype, n=24, seed=0, channels_last=False):
     gen = torch.Generator().manual_seed(seed)
+    if channels_last:  # channel-first views of (H, W, C) memory, as torch.from_numpy(hwc).permute(2, 0, 1)
+        shape = (*shape[1:], shape[0])
     if dtype == torch.uint8:
         xs = [torch.randint(0, 256, shape, generator=gen, dtype=dtype) for _ in range(n)]
     else:
         xs = [torch.randn(shape, generator=gen).to(dtype) for _ in range(n)]
+    if channels_last:
+        xs = [x.permute(2, 0, 1) for x in xs]
     return KeyedBatch([(x, i % 10) for i, x in enumerate(xs)], seed=3, epoch=1, indices=list(range(50, 50 + n)))
 
 
@@ -130,11 +134,20 @@ COLLATES = [
 @needs_kernels
 @pytest.mark.parametrize("make", COLLATES)
 @pytest.mark.parametrize(
-    "shape,dtype",
-    [((3, 8, 8), torch.float32), ((3, 8, 8), torch.uint8), ((3, 80, 80), torch.float32), ((2, 50), torch.float32)],
+    "shape,dtype,channels_last",
+    [
+        ((3, 8, 8), torch.float32, False),
+        ((3, 8, 8), torch.uint8, False),
+        ((3, 80, 80), torch.float32, False),
+        ((2, 50), torch.float32, False),
+        ((3, 8, 8), torch.float32, True),  # channel-first views of (H, W, C) memory
+        ((3, 8, 8), torch.uint8, True),
+        ((3, 80, 80), torch.float32, True),
+    ],
 )
-def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype, monkeypatch):
-    batch = _batch(shape, dtype)
+def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype, channels_last, monkeypatch):
+    batch = _batch(shape, dtype, channels_last=channels_last)
+    assert kernels.usable(torch.empty(len(batch), *shape, dtype=dtype), [x for x, _ in batch])
     fast = make()(batch)
     monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
     slow = make()(batch)
@@ -187,3 +200,32 @@ def test_one_hot_equals_mixed_one_hot(eps, lam, perm):
 @pytest.mark.parametrize("targets", [[0, 10], [0, -1], [0, True], [0, np.int64(1)], [0, 1.0], [0, 2**70], []])
 def test_one_hot_declines_what_the_checked_path_must_name(targets):
     assert kernels.one_hot(targets, 10, None, 1.0, 0.0) is None
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [torch.float32, torch.uint8, torch.int16, torch.float64])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_channels_last_rows_are_rearranged(dtype, channels):
+    gen = torch.Generator().manual_seed(channels)
+    hwc = [(torch.rand(5, 7, channels, generator=gen) * 200).to(dtype) for _ in range(4)]
+    rows = [x.permute(2, 0, 1) for x in hwc]
+    p = [2, 3, 1, 0]
+    out = torch.empty(4, channels, 5, 7, dtype=dtype)
+    assert kernels.usable(out, rows)
+    assert kernels.cut_rows(out, rows, p, [(1, 4, 2, 6), None, (0, 5, 0, 7), (2, 3, 3, 4)], copy=True)
+    want = torch.stack(rows).clone()
+    for i, b in enumerate([(1, 4, 2, 6), None, (0, 5, 0, 7), (2, 3, 3, 4)]):
+        if b is not None:
+            want[i, :, b[0] : b[1], b[2] : b[3]] = rows[p[i]][:, b[0] : b[1], b[2] : b[3]]
+    assert torch.equal(out, want)
+    assert kernels.cut_rows(out, rows, p, [None] * 4, copy=True)  # no box at all: a plain stack
+    assert torch.equal(out, torch.stack(rows))
+    if dtype == torch.float32:
+        kernels.lerp_rows(out, rows, p, [0.2, 0.6, 0.9, 0.4], mode=0)
+        assert torch.equal(
+            out, torch.stack([torch.lerp(rows[i], rows[p[i]], w) for i, w in enumerate([0.2, 0.6, 0.9, 0.4])])
+        )
+    if dtype == torch.uint8:
+        kernels.blend_rows_u8(out, rows, p, [0, 100, 200, 256])
+        for i, w in enumerate([0, 100, 200, 256]):
+            assert torch.equal(out[i].long(), (w * rows[i].long() + (256 - w) * rows[p[i]].long() + 128) >> 8)
