@@ -50,7 +50,7 @@ import torch
 from torch.utils.data import default_collate
 
 from loaders.image import Cutout
-from loaders.image.functional import check_fill, hole_boxes
+from loaders.image.functional import check_fill, hole_boxes, hole_boxes_batch
 from loaders.keys import BATCH_STAGE_STREAM, KeyedBatch
 from loaders.layout import image_dims, image_layout
 from loaders.structure import check_key, resolve_key
@@ -186,6 +186,9 @@ def _cutout_rows(t: Cutout, x: torch.Tensor, xn: np.ndarray, gens: Any, strength
     The same draws and the same result as calling `_apply_row` for each row: the in-place fill is
     decided on the first row the Cutout applies to; rows it cannot fill in place take the generic path.
     """
+    fast = _cutout_batch_draws(t, x, gens, strength)
+    if fast is not None:
+        return _fill_drawn_holes(t, x, xn, *fast)
     fill: Any = _UNDECIDED
     h = w = 0
     for j in range(n):
@@ -202,6 +205,48 @@ def _cutout_rows(t: Cutout, x: torch.Tensor, xn: np.ndarray, gens: Any, strength
         target = xn[j]
         for y0, y1, x0, x1 in hole_boxes(params["holes"], params["unit"], h, w):
             target[..., y0:y1, x0:x1] = fill
+    return x
+
+
+def _cutout_batch_draws(t: Cutout, x: torch.Tensor, gens: Any, strength: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every row's Cutout draws from the first words of its stream, at once; ``None``: take the loop.
+
+    For a Cutout with a fixed hole count and size ([Cutout.fixed_draws][loaders.image.Cutout.fixed_draws])
+    ``sample`` draws ``rng.random()`` (apply or not) and, when applied, ``rng.random(2)`` per hole, so
+    the first ``1 + 2 * holes`` words of each sample's stream decide everything
+    (``(raw >> 11) * 2**-53`` is ``rng.random()``). Returns the applied rows and their uniforms
+    ``(rows, u)``, ``u[:, 1 + 2k]`` and ``u[:, 2 + 2k]`` the centre of hole ``k``.
+    """
+    fixed = t.fixed_draws()
+    if fixed is None or type(strength) is not float or not 0.0 <= strength <= 1.0:
+        return None
+    u = (gens.first_words(1 + 2 * fixed[0]) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    rows = np.flatnonzero(u[:, 0] < t.effective_p(strength))
+    return rows, u[rows]
+
+
+def _fill_drawn_holes(t: Cutout, x: torch.Tensor, xn: np.ndarray, rows: np.ndarray, u: np.ndarray) -> torch.Tensor:
+    """Apply the draws of `_cutout_batch_draws` in place, with the same result as the per-row loop."""
+    if len(rows) == 0:
+        return x
+    holes, unit, size = t.fixed_draws() or (0, "px", 0)
+    first = int(rows[0])
+    fill = _fast_cutout_fill(t, x[first])  # decided on the first applied row, as the loop does
+    if fill is None:  # a fill the in-place path does not take: Cutout itself on each applied row
+        for j, uj in zip(rows.tolist(), u.tolist(), strict=True):
+            params = {
+                "apply": True,
+                "unit": unit,
+                "holes": [[*uj[1 + 2 * k : 3 + 2 * k], size, size] for k in range(holes)],
+            }
+            _apply_row(t, x, None, j, params, {})
+        return x
+    height, width = xn.shape[-2], xn.shape[-1]
+    for k in range(holes):
+        y0, y1, x0, x1 = hole_boxes_batch(u[:, 1 + 2 * k], u[:, 2 + 2 * k], size, unit, height, width)
+        for j, a, b, c, d in zip(rows.tolist(), y0.tolist(), y1.tolist(), x0.tolist(), x1.tolist(), strict=True):
+            if b > a and d > c:  # hole_boxes drops empty boxes
+                xn[j, ..., a:b, c:d] = fill
     return x
 
 

@@ -271,6 +271,37 @@ class BatchGenerators:
             raise ValueError(f"indices must be in [0, 2**64), got {i!r}")
         return self._rekey(self._seed, self.stream, i, self.epoch)
 
+    def first_words(self, n_words: int) -> np.ndarray:
+        """The first ``n_words`` raw 64-bit outputs of every sample's stream, all at once.
+
+        Row ``j`` equals ``get(j).bit_generator.random_raw(n_words)``: computed in C for the whole
+        batch when the extension is built (about 0.1 microsecond per sample), else sample by sample.
+        ``(raw >> 11) * 2**-53`` is what ``Generator.random()`` returns for that word.
+
+        Args:
+            n_words: how many words per sample, at least 0.
+
+        Returns:
+            A ``(len(self), n_words)`` uint64 array.
+
+        Example:
+            >>> g = BatchGenerators(seed=1, epoch=0, indices=[3, 4])
+            >>> w = g.first_words(3)
+            >>> bool((w[1] == g.get(1).bit_generator.random_raw(3)).all())
+            True
+        """
+        if n_words < 0:
+            raise ValueError(f"n_words must be >= 0, got {n_words}")
+        idx = self.indices if isinstance(self.indices, list) else list(self.indices)
+        out = np.empty((len(idx), n_words), _U64)
+        if _native is not None and _native.philox_words(
+            out.ctypes.data, self._seed, self.stream, 0, idx, self.epoch, n_words
+        ):
+            return out
+        for j in range(len(idx)):  # numpy ints, or an index out of range: get() checks it
+            out[j] = self.get(j).bit_generator.random_raw(n_words)
+        return out
+
     def __len__(self) -> int:
         return len(self.indices)
 

@@ -35,7 +35,17 @@ try:  # Pillow is a torchvision dependency; keep the module importable without i
 except ImportError:  # pragma: no cover - Pillow is always installed with torchvision
     _PILImage = None  # type: ignore[assignment]
 
-__all__ = ["Box", "as_fill", "check_fill", "cutout", "fill_boxes", "hole_boxes", "image_size", "is_pil_image"]
+__all__ = [
+    "Box",
+    "as_fill",
+    "check_fill",
+    "cutout",
+    "fill_boxes",
+    "hole_boxes",
+    "hole_boxes_batch",
+    "image_size",
+    "is_pil_image",
+]
 
 #: A pixel box `(y0, y1, x0, x1)`, half-open, already clipped to the image.
 Box = tuple[int, int, int, int]
@@ -148,6 +158,40 @@ def hole_boxes(holes: Sequence[Sequence[float]], unit: str, height: int, width: 
         if y1c > y0c and x1c > x0c:
             boxes.append((y0c, y1c, x0c, x1c))
     return boxes
+
+
+def hole_boxes_batch(
+    cy: np.ndarray, cx: np.ndarray, size: Any, unit: str, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """[hole_boxes][loaders.image.functional.hole_boxes] for one hole of a fixed size in many images.
+
+    Args:
+        cy: the centres' row fractions, one per image (float64, in ``[0, 1)``).
+        cx: the centres' column fractions.
+        size: the hole side in pixels (``unit="px"``) or as a fraction of each side (``"frac"``).
+        unit: `"px"` or `"frac"`.
+        height: the images' height in pixels.
+        width: the images' width in pixels.
+
+    Returns:
+        ``(y0, y1, x0, x1)`` int64 arrays: the clipped half-open box of each image, the same
+        numbers as ``hole_boxes([(cy[i], cx[i], size, size)], unit, height, width)`` (an empty box
+        where that list is empty: ``y1 <= y0`` or ``x1 <= x0``).
+
+    Example:
+        >>> [v.tolist() for v in hole_boxes_batch(np.array([0.0, 0.5]), np.array([0.5, 0.5]), 4, "px", 8, 8)]
+        [[0, 2], [2, 6], [2, 2], [6, 6]]
+    """
+    check_choice("unit", unit, ("px", "frac"), owner="hole_boxes_batch")
+    if unit == "frac":
+        hp, wp = max(1, _round_half_up(size * height)), max(1, _round_half_up(size * width))
+    else:
+        hp, wp = int(size), int(size)
+    # int(v) truncates toward zero: the same as astype for the non-negative products here
+    yc = np.minimum((cy * height).astype(np.int64), height - 1)
+    xc = np.minimum((cx * width).astype(np.int64), width - 1)
+    y0, x0 = yc - hp // 2, xc - wp // 2
+    return np.maximum(y0, 0), np.minimum(y0 + hp, height), np.maximum(x0, 0), np.minimum(x0 + wp, width)
 
 
 # fill validation -------------------------------------------------------------

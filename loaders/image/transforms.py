@@ -173,6 +173,24 @@ class Cutout(Transform):
             holes.append([cy, cx, s, s])
         return {"unit": self._unit, "holes": holes}
 
+    def fixed_draws(self) -> tuple[int, str, Any] | None:
+        """``(holes, unit, size)`` when the hole count and size are fixed, else ``None``.
+
+        Then an applied `sample` draws exactly ``1 + 2 * holes`` uniforms from its generator: the
+        apply decision (``rng.random() < effective_p``) and each hole's centre ``(cy, cx)``
+        (``rng.random(2)``), so a batch's params can be computed from the first words of every
+        sample's stream at once (what [collate.BatchStage][collate.stage.BatchStage] does).
+
+        Example:
+            >>> Cutout(size=0.5).fixed_draws(), Cutout(size=(2, 4)).fixed_draws()
+            ((1, 'frac', 0.5), None)
+        """
+        lo, hi = self._holes_range
+        slo, shi = self._size_range
+        if lo != hi or slo != shi:
+            return None
+        return lo, self._unit, (float(slo) if self._unit == "frac" else int(slo))
+
     def _apply(self, x: Any, params: dict[str, Any]) -> Any:
         layout = image_layout(x, self.layout, "Cutout")
         h, w, c = image_dims(x, layout, "Cutout")

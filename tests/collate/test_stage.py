@@ -44,6 +44,8 @@ CASES = {
     "cutout-hw": (Cutout(size=0.4, p=1.0), (11, 7), torch.float32),
     "cutout-channel-fill": (Cutout(size=0.5, fill=(0.1, 0.2, 0.3), p=1.0), (3, 8, 8), torch.float32),
     "cutout-float16": (Cutout(size=0.5, p=1.0), (3, 8, 8), torch.float16),
+    "cutout-fixed-two-holes-px": (Cutout(num_holes=2, size=3, fill=9, p=0.6), (3, 7, 11), torch.uint8),
+    "cutout-fixed-edge-holes": (Cutout(num_holes=3, size=1.0, p=0.9), (1, 5, 6), torch.float32),
     "compose": (Compose([Cutout(size=0.3, p=0.5), Cutout(size=2, fill=1.0, p=0.5)]), (3, 10, 10), torch.float32),
     "time-mask": (TimeMask(max_width=30, num_masks=2), (2, 400), torch.float32),
     "frequency-mask": (FrequencyMask(max_width=5), (1, 20, 40), torch.float32),
@@ -161,3 +163,25 @@ def test_bad_arguments_and_batches(call, exc, words):
         call()
     for w in words:
         assert w.lower() in str(info.value).lower()
+
+
+@pytest.mark.parametrize("strength", [1.0, 0.35, 0.0])
+def test_fixed_cutout_draws_all_rows_at_once_with_the_same_result(strength, monkeypatch):
+    """A Cutout with fixed holes takes the batch draw (first words of every stream, no per-row generator)."""
+    from loaders._fastkeys import BatchGenerators
+
+    t = Cutout(num_holes=2, size=0.5, p=0.8)
+    xs = images(40, (3, 16, 16), torch.uint8)
+    indices = list(range(1000, 1040))
+    batch = KeyedBatch(list(zip(xs, range(40), strict=False)), seed=5, epoch=3, indices=indices)
+    batch.knobs = {"strength": strength}
+    want = per_sample(t, xs, 5, 3, indices, strength=strength)
+
+    def no_per_row_generators(self, j):
+        raise AssertionError("the batch draw should not re-key a generator per row")
+
+    monkeypatch.setattr(BatchGenerators, "get", no_per_row_generators)
+    x, _ = BatchStage(t)(batch)
+    assert torch.equal(x, want)
+    if strength == 1.0:
+        assert bool((x != torch.stack(xs)).any())  # some holes were cut

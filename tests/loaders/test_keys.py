@@ -276,3 +276,21 @@ def test_native_batch_hash_equals_the_reference():
     assert _fastkeys.hash_indices(np.arange(6)) == _fastkeys.hash_indices_reference(list(range(6)))
     with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
         _fastkeys.hash_indices([1, 2, 3, 4, 5, -1])
+
+
+@pytest.mark.parametrize("n_words", [0, 1, 3, 4, 5, 9])
+def test_first_words_are_the_streams_first_outputs(n_words, monkeypatch):
+    from loaders import _fastkeys
+
+    indices = [0, 7, 2**64 - 1, 123456789, 7]
+    gens = BatchGenerators(seed=2**70 + 3, epoch=9, indices=indices, stream=4)
+    want = np.stack([gens.get(j).bit_generator.random_raw(n_words) for j in range(len(indices))])
+    assert np.array_equal(gens.first_words(n_words), want.reshape(len(indices), n_words))
+    monkeypatch.setattr(_fastkeys, "_native", None)  # the numpy path gives the same words
+    assert np.array_equal(gens.first_words(n_words), want.reshape(len(indices), n_words))
+
+
+def test_first_words_checks_indices():
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        BatchGenerators(seed=0, epoch=0, indices=[1, -2]).first_words(2)
+    assert BatchGenerators(seed=0, epoch=0, indices=np.arange(3)).first_words(2).shape == (3, 2)

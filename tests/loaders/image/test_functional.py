@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from loaders.image import Cutout
-from loaders.image.functional import as_fill, cutout, image_size
+from loaders.image.functional import as_fill, cutout, hole_boxes, image_size
 
 BOXES = [(2, 9, 3, 12), (10, 14, 0, 4)]
 
@@ -138,3 +138,17 @@ def test_tv_tensor_image_is_read_as_chw_and_keeps_its_type():
     assert isinstance(out, tv_tensors.Image)
     ref = Cutout(size=4, fill=0, p=1.0)(chw, rng=1)
     assert torch.equal(out.as_subclass(torch.Tensor), ref)
+
+
+@pytest.mark.parametrize("unit,size", [("px", 1), ("px", 4), ("px", 9), ("frac", 0.5), ("frac", 1.0), ("frac", 0.13)])
+@pytest.mark.parametrize("height,width", [(8, 8), (7, 13), (1, 5)])
+def test_hole_boxes_batch_equals_hole_boxes(unit, size, height, width):
+    from loaders.image.functional import hole_boxes_batch
+
+    u = np.random.default_rng(height * width).random((300, 2))
+    u[:4] = [[0.0, 0.0], [0.9999999, 0.9999999], [0.5, 0.0], [1 - 2**-53, 0.25]]
+    y0, y1, x0, x1 = hole_boxes_batch(u[:, 0], u[:, 1], size, unit, height, width)
+    for i, (cy, cx) in enumerate(u.tolist()):
+        want = hole_boxes([(cy, cx, size, size)], unit, height, width)
+        got = (int(y0[i]), int(y1[i]), int(x0[i]), int(x1[i]))
+        assert (want == [got]) if want else (got[1] <= got[0] or got[3] <= got[2])
