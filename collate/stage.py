@@ -57,6 +57,9 @@ from loaders.structure import check_key, resolve_key
 from loaders.transform import Compose, Transform
 from loaders.validation import check_int
 
+from . import functional as F
+from .functional import kernels
+
 __all__ = ["BatchStage"]
 
 
@@ -120,7 +123,7 @@ class BatchStage:
             raise ValueError(f"{owner}: KeyedBatch has {len(batch)} samples but {len(batch.indices)} indices")
         first = batch[0]
         key = None if not isinstance(first, (tuple, list, Mapping)) else resolve_key(first, self.input_key, owner=owner)
-        out = default_collate(list(batch))
+        out = _collate(list(batch), first, key)
         x = out if key is None else out[key]
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{owner}: the collated input is a {type(x).__name__}; the batch stage needs tensors")
@@ -155,6 +158,29 @@ class BatchStage:
             params = t.sample(gens.get(j), strength=strength)
             _apply_row(t, x, xn, j, params, fills)
         return x
+
+
+def _collate(samples: list[Any], first: Any, key: Any) -> Any:
+    """`default_collate`, with the input field stacked by `collate.functional.stack` when it can.
+
+    That stack takes the one-pass C kernel for channel-first views of channels-last images (several
+    times faster than torch's strided copy for RGB bytes); the output is what `default_collate`
+    returns (a list for tuple and list samples), in shared memory inside a DataLoader worker.
+    """
+    if key is None:
+        rows = samples
+    elif type(first) in (tuple, list) and isinstance(key, int) and len(set(map(type, samples))) == 1:
+        if len(set(map(len, samples))) != 1:
+            return default_collate(samples)  # its error for samples of unequal size
+        rows = [s[key] for s in samples]
+    else:
+        return default_collate(samples)
+    if not kernels.AVAILABLE or set(map(type, rows)) != {torch.Tensor}:
+        return default_collate(samples)
+    x = F.stack(rows)  # the kernel when the rows allow it, else torch.stack as default_collate
+    if key is None:
+        return x
+    return [x if i == key else default_collate([s[i] for s in samples]) for i in range(len(first))]
 
 
 def _numpy_view(x: torch.Tensor) -> np.ndarray | None:

@@ -201,8 +201,48 @@ static float *read_floats(PyObject *obj, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < hw; i++)                                                             \
         for (Py_ssize_t c = 0; c < (CH); c++) ((T *)dst)[c * hw + i] = ((const T *)src)[i * (CH) + c];
 
+#if X86
+#include <immintrin.h>
+/* RGB bytes to three planes, 16 pixels (48 bytes) per step with SSSE3 byte shuffles. */
+__attribute__((target("ssse3"))) static void deinterleave_rgb8_ssse3(uint8_t *restrict dst, const uint8_t *restrict src,
+                                                                       Py_ssize_t hw) {
+    const __m128i ra = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i rb = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1);
+    const __m128i rc = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13);
+    const __m128i ga = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i gb = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1);
+    const __m128i gc = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14);
+    const __m128i ba = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i bb = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1);
+    const __m128i bc = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15);
+    uint8_t *r = dst, *g = dst + hw, *b = dst + 2 * hw;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= hw; i += 16) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(src + 3 * i));
+        const __m128i m = _mm_loadu_si128((const __m128i *)(src + 3 * i + 16));
+        const __m128i c = _mm_loadu_si128((const __m128i *)(src + 3 * i + 32));
+        _mm_storeu_si128((__m128i *)(r + i), _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, ra), _mm_shuffle_epi8(m, rb)),
+                                                          _mm_shuffle_epi8(c, rc)));
+        _mm_storeu_si128((__m128i *)(g + i), _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, ga), _mm_shuffle_epi8(m, gb)),
+                                                          _mm_shuffle_epi8(c, gc)));
+        _mm_storeu_si128((__m128i *)(b + i), _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, ba), _mm_shuffle_epi8(m, bb)),
+                                                          _mm_shuffle_epi8(c, bc)));
+    }
+    for (; i < hw; i++) {
+        r[i] = src[3 * i], g[i] = src[3 * i + 1], b[i] = src[3 * i + 2];
+    }
+}
+static int have_ssse3 = 0;
+#endif
+
 static void deinterleave(char *restrict dst, const char *restrict src, Py_ssize_t hw, Py_ssize_t ch, size_t elem) {
     if (elem == 1 && ch == 3) {
+#if X86
+        if (have_ssse3) {
+            deinterleave_rgb8_ssse3((uint8_t *)dst, (const uint8_t *)src, hw);
+            return;
+        }
+#endif
         DEINTERLEAVE(uint8_t, 3)
     } else if (elem == 4 && ch == 3) {
         DEINTERLEAVE(uint32_t, 3)
@@ -590,6 +630,7 @@ PyMODINIT_FUNC PyInit__kernels(void) {
         lerp_isa = "avx2+fma";
     }
     if (__builtin_cpu_supports("avx2")) blend_impl = blend_avx2;
+    have_ssse3 = __builtin_cpu_supports("ssse3");
 #endif
     return PyModule_Create(&module);
 }

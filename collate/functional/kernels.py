@@ -47,7 +47,17 @@ try:
 except ImportError:  # pragma: no cover - built without a C compiler
     _c = None
 
-__all__ = ["AVAILABLE", "THREADED_BYTES", "isa", "usable", "lerp_rows", "blend_rows_u8", "cut_rows", "one_hot"]
+__all__ = [
+    "AVAILABLE",
+    "THREADED_BYTES",
+    "isa",
+    "usable",
+    "stack_rows",
+    "lerp_rows",
+    "blend_rows_u8",
+    "cut_rows",
+    "one_hot",
+]
 
 #: Whether the C kernels were built with the package.
 AVAILABLE = _c is not None
@@ -125,6 +135,29 @@ def _lib() -> Any:
     if _c is None:
         raise RuntimeError("collate.functional.kernels: the C kernels are not built; check usable() first")
     return _c
+
+
+def stack_rows(out: Tensor, rows: Sequence[Tensor]) -> bool:
+    """``torch.stack(rows, out=out)`` in one C call (see `usable` for when it may run).
+
+    Worth it for channel-first views of channels-last memory: RGB bytes are rearranged into planes
+    with vector shuffles, several times faster than torch's strided copy.
+
+    Args:
+        out: the contiguous output.
+        rows: the per-sample tensors (read only).
+
+    Returns:
+        ``False`` (nothing done) for dtypes the kernel does not copy; the caller then stacks.
+
+    Example:
+        >>> out = torch.empty(2, 3, 2, 2, dtype=torch.uint8)
+        >>> rows = list(torch.arange(24, dtype=torch.uint8).reshape(2, 2, 2, 3).permute(0, 3, 1, 2))
+        >>> done = stack_rows(out, rows) if usable(out, rows) else bool(torch.stack(rows, out=out) is out)
+        >>> done, torch.equal(out, torch.stack(rows))
+        (True, True)
+    """
+    return cut_rows(out, rows, range(len(rows)), [None] * len(rows), copy=True)
 
 
 def lerp_rows(
