@@ -330,9 +330,10 @@ def main(argv=None):
     for line in checks:
         print("  " + line)
     if scaling:
+        bad = [f"{n} {m}" for n, m, _, ok in scaling if not ok]
         print(
-            f"  cost linear in B (fixed cost per batch + flat marginal cost per sample): "
-            f"{'yes' if all(s[3] for s in scaling) else 'NO'} for " + ", ".join(f"{n} {m}" for n, m, _, _ in scaling)
+            "  cost linear in B (fixed cost per batch + flat marginal cost per sample): "
+            + (f"NO for {', '.join(bad)}" if bad else "yes for every row")
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
