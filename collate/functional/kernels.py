@@ -113,8 +113,10 @@ def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
         return False
     if not all(map(Tensor.is_contiguous, rows)) and set(map(Tensor.stride, rows)) != {_channels_last(out)}:
         return False
-    # views with a pending negation (e.g. `.imag` of a conjugated view) or conjugation: their memory
-    # does not hold their values (only complex tensors carry the conjugate bit)
+    # views with a pending negation or conjugation: their memory does not hold their values (public ops make
+    # them for complex tensors and their floating `.imag` only)
+    if not out.is_floating_point() and not out.is_complex():
+        return True
     return not any(map(Tensor.is_neg, rows)) and (not out.is_complex() or not any(map(Tensor.is_conj, rows)))
 
 
