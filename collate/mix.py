@@ -596,6 +596,10 @@ class _MixCollate(MixingSwitch):
             raise TypeError(f"{owner}: MixUp cannot mix inputs of dtype {dtype}; use float or integer inputs")
         if read.stacked is not None and (self.on_device or not any_mixed):
             return read.stacked, y, mixed  # the base collate stacked it and nothing is mixed here: no second copy
+        if read.stacked is not None and self._mixes_in_place(read, kinds):
+            # a fresh batch the base collate made for us: mixed where it lies (no second batch, one pass less)
+            self._mix_inputs(read.stacked, rows, params, perm_arr, kinds, any_mixed, kernel=True)
+            return read.stacked, y, mixed
         out = F.empty_batch(rows[0], n)
         if read.layout == "HWC":  # the kernels cut the last two dims: hand them channel-first views
             krows = [r.permute(2, 0, 1) for r in rows]
@@ -615,6 +619,25 @@ class _MixCollate(MixingSwitch):
             raise
         return out, y, mixed
 
+    def _mixes_in_place(self, read: _Read, kinds: set[str]) -> bool:
+        """Whether to mix the base collate's batch in place: its rows are ``read.rows`` and only the C kernels run.
+
+        The base collate must declare ``mix_in_place = True`` (its output is a fresh tensor, never a
+        user's: [BatchStage][collate.stage.BatchStage], [PadCollate][collate.pad.PadCollate]); the
+        kernels must take every step (float32 or uint8 MixUp, CutMix, not both in one batch), and
+        ``check_finite`` must be off (it names the bad sample from the unmixed rows).
+        """
+        x = read.stacked
+        if x is None or getattr(self.base_collate, "mix_in_place", False) is not True or self.check_finite:
+            return False
+        if read.layout == "HWC" or ("mixup" in kinds and "cutmix" in kinds):
+            return False
+        if "mixup" in kinds and x.dtype not in (torch.float32, torch.uint8):
+            return False
+        if "cutmix" in kinds and x.dtype not in kernels.CUT_DTYPES:
+            return False
+        return kernels.usable(x, read.rows)
+
     def _mix_inputs(
         self,
         out: Tensor,
@@ -623,11 +646,16 @@ class _MixCollate(MixingSwitch):
         perm_arr: np.ndarray,
         kinds: set[str],
         any_mixed: bool,
+        kernel: bool | None = None,
     ) -> None:
-        """Stack and mix the inputs into ``out`` with the fused kernels of `collate.functional`."""
+        """Stack and mix the inputs into ``out`` with the fused kernels of `collate.functional`.
+
+        ``kernel=True``: the caller checked that the C kernels run (required when ``rows`` are ``out``'s own).
+        """
         perm = params["perm"]
         any_mix, any_cut = "mixup" in kinds, "cutmix" in kinds
-        kernel = any_mixed and kernels.usable(out, rows)  # checked once for every kernel below
+        if kernel is None:
+            kernel = any_mixed and kernels.usable(out, rows)  # checked once for every kernel below
         perm_t = scratch = None
         if not kernel:  # what the torch paths reuse
             perm_t = torch.from_numpy(perm_arr) if perm_arr.dtype == np.int64 else None

@@ -85,6 +85,9 @@ class PadCollate:
         (['label', 'lengths', 'mask', 'waveform'], (2, 4), [[True, True, False, False], [True, True, True, False]])
     """
 
+    #: Its output is a fresh batch that a mixing collate may mix in place (see `collate.mix`).
+    mix_in_place = True
+
     def __init__(
         self,
         input_key: Key = None,

@@ -95,6 +95,9 @@ class BatchStage:
         torch.Size([3, 1, 8])
     """
 
+    #: Its output is a fresh batch that a mixing collate may mix in place (see `collate.mix`).
+    mix_in_place = True
+
     def __init__(self, transform: Transform, *, input_key: None | int | str = None, stream: int = BATCH_STAGE_STREAM):
         owner = type(self).__name__
         if not isinstance(transform, Transform):

@@ -25,6 +25,9 @@
  * source row is the channel-first view of channels-last memory ((H, W, C) seen as (C, H, W)) and is
  * rearranged into planes on the fly; the output stays channel-first and contiguous.
  *
+ * When the rows are the output's own rows (ptrs[j] == out + j * row bytes), the kernels mix the
+ * batch in place (the pairing must then be a permutation).
+ *
  * Rows are visited cycle by cycle of the pairing, so each sample is read from memory about once.
  */
 #define PY_SSIZE_T_CLEAN
@@ -97,12 +100,15 @@ typedef struct {
     uintptr_t *ptr;    /* the address of each sample */
     Py_ssize_t *perm;  /* the partner of each sample */
     Py_ssize_t *order; /* the rows in the order of the pairing's cycles */
+    char *first;       /* first[k]: order[k] starts a cycle */
+    int is_perm;       /* perm is a permutation (every row is the partner of exactly one row) */
 } batch_t;
 
 static void batch_free(batch_t *b) {
     PyMem_Free(b->ptr);
     PyMem_Free(b->perm);
     PyMem_Free(b->order);
+    PyMem_Free(b->first);
 }
 
 /* Reads the addresses and the partner indices (checked to be a permutation's range, [0, n)).
@@ -112,6 +118,8 @@ static void batch_free(batch_t *b) {
 static int batch_read(batch_t *b, PyObject *ptrs_obj, PyObject *perm_obj) {
     b->ptr = NULL;
     b->perm = b->order = NULL;
+    b->first = NULL;
+    b->is_perm = 0;
     PyObject *pf = PySequence_Fast(ptrs_obj, "ptrs must be a sequence of addresses");
     if (pf == NULL) return -1;
     PyObject *qf = PySequence_Fast(perm_obj, "perm must be a sequence of ints");
@@ -131,8 +139,9 @@ static int batch_read(batch_t *b, PyObject *ptrs_obj, PyObject *perm_obj) {
         b->ptr = PyMem_Malloc(m * sizeof(uintptr_t));
         b->perm = PyMem_Malloc(m * sizeof(Py_ssize_t));
         b->order = PyMem_Malloc(m * sizeof(Py_ssize_t));
+        b->first = PyMem_Calloc(m, 1);
         seen = PyMem_Calloc(m, 1);
-        if (!b->ptr || !b->perm || !b->order || !seen) {
+        if (!b->ptr || !b->perm || !b->order || !b->first || !seen) {
             PyErr_NoMemory();
             ok = 0;
         }
@@ -149,13 +158,20 @@ static int batch_read(batch_t *b, PyObject *ptrs_obj, PyObject *perm_obj) {
     }
     Py_ssize_t k = 0;
     for (Py_ssize_t i = 0; ok && i < n; i++) {
+        if (!seen[i]) b->first[k] = 1;
         for (Py_ssize_t j = i; !seen[j]; j = b->perm[j]) {
             seen[j] = 1;
             b->order[k++] = j;
         }
     }
-    for (Py_ssize_t i = 0; ok && i < n; i++) { /* not a permutation: the rows no cycle reached */
-        if (!seen[i]) b->order[k++] = i;
+    /* (the walk from every row reaches every row once: order holds each row exactly once) */
+    if (ok) { /* a permutation: every row is the partner of exactly one row */
+        memset(seen, 0, m);
+        b->is_perm = 1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (seen[b->perm[i]]) b->is_perm = 0;
+            seen[b->perm[i]] = 1;
+        }
     }
     PyMem_Free(seen);
     Py_DECREF(pf);
@@ -312,6 +328,49 @@ static int planar_slot(const planar_t *p, Py_ssize_t j) {
     return p->held[0] == j ? 0 : (p->held[1] == j ? 1 : -1);
 }
 
+/* ------------------------------------------------------------------ mixing in place */
+
+/* When the rows are the output's own rows (a batch the caller stacked and owns), each row is
+ * mixed in place along the cycles of the pairing: a row reads its partner, the next row of the
+ * cycle, before that one is written, and the cycle's last row reads the first row's original,
+ * copied aside when the cycle starts. Needs a permutation. */
+typedef struct {
+    int on;
+    char *saved;
+    Py_ssize_t start;
+} inplace_t;
+
+static int inplace_init(inplace_t *ip, const batch_t *b, const char *out, size_t row_bytes) {
+    ip->on = b->n > 0;
+    ip->saved = NULL;
+    ip->start = -1;
+    for (Py_ssize_t j = 0; ip->on && j < b->n; j++) {
+        if (b->ptr[j] != (uintptr_t)(out + (size_t)j * row_bytes)) ip->on = 0;
+    }
+    if (!ip->on) return 0;
+    if (!b->is_perm) {
+        PyErr_SetString(PyExc_ValueError, "mixing a batch in place needs a permutation as the pairing");
+        return -1;
+    }
+    ip->saved = PyMem_Malloc(row_bytes ? row_bytes : 1);
+    if (ip->saved == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Before step k: keep the first row of a new cycle. Returns the partner's address for row j. */
+static const char *inplace_partner(inplace_t *ip, const batch_t *b, Py_ssize_t k, size_t row_bytes) {
+    const Py_ssize_t j = b->order[k], q = b->perm[j];
+    if (!ip->on) return (const char *)b->ptr[q];
+    if (b->first[k]) {
+        memcpy(ip->saved, (const char *)b->ptr[j], row_bytes);
+        ip->start = j;
+    }
+    return q == ip->start ? ip->saved : (const char *)b->ptr[q];
+}
+
 /* ------------------------------------------------------------------ lerp_f32 */
 
 /* mode 0: out_j = lerp(x_j, x_perm[j], w_j) for every row.
@@ -334,7 +393,11 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
     if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
     float *w = read_floats(weights_obj, b.n);
     planar_t pl;
-    if (w == NULL || planar_init(&pl, channels, numel, sizeof(float)) < 0) {
+    inplace_t ip = {0, NULL, -1};
+    const size_t row_bytes = (size_t)numel * sizeof(float);
+    if (w == NULL || planar_init(&pl, channels, numel, sizeof(float)) < 0 ||
+        (channels <= 0 && inplace_init(&ip, &b, (const char *)out, row_bytes) < 0)) {
+        if (w != NULL) planar_free(&pl);
         PyMem_Free(w);
         batch_free(&b);
         return NULL;
@@ -343,16 +406,17 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
     for (Py_ssize_t k = 0; k < b.n; k++) {
         const Py_ssize_t j = b.order[k], q = b.perm[j];
         float *o = out + j * numel;
+        const float *in_place_partner = (const float *)inplace_partner(&ip, &b, k, row_bytes);
         if (mode == 2 || (mode == 1 && (w[j] == 1.0f || q == j))) {
             if (pl.ch > 0) {
                 deinterleave((char *)o, (const char *)b.ptr[j], pl.hw, pl.ch, sizeof(float));
-            } else {
-                memcpy(o, (const float *)b.ptr[j], (size_t)numel * sizeof(float));
+            } else if ((const float *)b.ptr[j] != o) {
+                memcpy(o, (const float *)b.ptr[j], row_bytes);
             }
             continue;
         }
         const float *own = (const float *)planar_get(&pl, &b, j, -1);
-        const float *partner = (const float *)planar_get(&pl, &b, q, planar_slot(&pl, j));
+        const float *partner = pl.ch > 0 ? (const float *)planar_get(&pl, &b, q, planar_slot(&pl, j)) : in_place_partner;
         if (mode == 0) {
             lerp_impl(own, partner, w[j], o, numel);
         } else {
@@ -360,6 +424,7 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
+    PyMem_Free(ip.saved);
     planar_free(&pl);
     PyMem_Free(w);
     batch_free(&b);
@@ -390,7 +455,14 @@ static PyObject *blend_u8(PyObject *self, PyObject *args) {
         }
     }
     planar_t pl;
+    inplace_t ip = {0, NULL, -1};
     if (bad || planar_init(&pl, channels, numel, 1) < 0) {
+        PyMem_Free(wf);
+        batch_free(&b);
+        return NULL;
+    }
+    if (channels <= 0 && inplace_init(&ip, &b, (const char *)out, (size_t)numel) < 0) {
+        planar_free(&pl);
         PyMem_Free(wf);
         batch_free(&b);
         return NULL;
@@ -398,11 +470,14 @@ static PyObject *blend_u8(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < b.n; k++) {
         const Py_ssize_t j = b.order[k];
+        const uint8_t *in_place_partner = (const uint8_t *)inplace_partner(&ip, &b, k, (size_t)numel);
         const uint8_t *own = (const uint8_t *)planar_get(&pl, &b, j, -1);
-        const uint8_t *partner = (const uint8_t *)planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j));
+        const uint8_t *partner =
+            pl.ch > 0 ? (const uint8_t *)planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j)) : in_place_partner;
         blend_impl(own, partner, (int)wf[j], out + j * numel, numel);
     }
     Py_END_ALLOW_THREADS
+    PyMem_Free(ip.saved);
     planar_free(&pl);
     PyMem_Free(wf);
     batch_free(&b);
@@ -482,7 +557,14 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     const size_t row = (size_t)(width * inner * elem), plane = row * (size_t)height;
     const size_t sample = plane * (size_t)outer;
     planar_t pl;
+    inplace_t ip = {0, NULL, -1};
     if (planar_init(&pl, channels, (Py_ssize_t)(sample / (size_t)elem), (size_t)elem) < 0) {
+        PyMem_Free(boxes);
+        batch_free(&b);
+        return NULL;
+    }
+    if (channels <= 0 && inplace_init(&ip, &b, out, sample) < 0) {
+        planar_free(&pl);
         PyMem_Free(boxes);
         batch_free(&b);
         return NULL;
@@ -492,17 +574,18 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
         const Py_ssize_t j = b.order[k];
         char *o = out + (size_t)j * sample;
         const box_t *x = &boxes[j];
+        const char *in_place_partner = inplace_partner(&ip, &b, k, sample);
         if (copy && pl.ch > 0) {
             if (x->cut) { /* through the scratch: the partner of the last row is often this one */
                 memcpy(o, planar_get(&pl, &b, j, -1), sample);
             } else {
                 deinterleave(o, (const char *)b.ptr[j], pl.hw, pl.ch, (size_t)elem);
             }
-        } else if (copy) {
+        } else if (copy && (const char *)b.ptr[j] != o) {
             memcpy(o, (const char *)b.ptr[j], sample);
         }
         if (!x->cut) continue;
-        const char *p = planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j));
+        const char *p = pl.ch > 0 ? planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j)) : in_place_partner;
         const size_t off = (size_t)(x->x0 * inner * elem), len = (size_t)((x->x1 - x->x0) * inner * elem);
         for (Py_ssize_t c = 0; c < outer; c++) {
             for (Py_ssize_t y = x->y0; y < x->y1; y++) {
@@ -512,6 +595,7 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
+    PyMem_Free(ip.saved);
     planar_free(&pl);
     PyMem_Free(boxes);
     batch_free(&b);

@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - built without a C compiler
 __all__ = [
     "AVAILABLE",
     "THREADED_BYTES",
+    "CUT_DTYPES",
     "isa",
     "usable",
     "stack_rows",
@@ -65,7 +66,8 @@ AVAILABLE = _c is not None
 THREADED_BYTES = 1 << 22
 
 _SHAPE, _DTYPE, _IS_CPU = attrgetter("shape"), attrgetter("dtype"), attrgetter("is_cpu")
-_CUT_DTYPES = frozenset(
+#: The dtypes `cut_rows` copies (bytes moved as they are).
+CUT_DTYPES = frozenset(
     (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
     + (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 )
@@ -217,7 +219,7 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
         ``False`` (nothing done) for dtypes the kernel does not copy (complex, quantized) or
         boxes it does not take; the caller then takes the torch path.
     """
-    if out.dtype not in _CUT_DTYPES or out.ndim < 2:
+    if out.dtype not in CUT_DTYPES or out.ndim < 2:
         return False
     shape = out.shape[1:]
     first = next((b for b in boxes if b is not None), None)  # the C side checks every box has 4 entries

@@ -229,3 +229,55 @@ def test_channels_last_rows_are_rearranged(dtype, channels):
         kernels.blend_rows_u8(out, rows, p, [0, 100, 200, 256])
         for i, w in enumerate([0, 100, 200, 256]):
             assert torch.equal(out[i].long(), (w * rows[i].long() + (256 - w) * rows[p[i]].long() + 128) >> 8)
+
+
+IN_PLACE = [  # (collate, whether it mixes the base collate's batch in place)
+    (lambda base: MixUp(10, alpha=0.8, seed=1, base_collate=base), True),
+    (lambda base: MixUp(10, alpha=0.8, per_sample=True, seed=1, base_collate=base), True),
+    (lambda base: CutMix(10, alpha=1.0, seed=1, base_collate=base), True),
+    (lambda base: CutMix(10, alpha=1.0, per_sample=True, seed=1, base_collate=base), True),
+    (lambda base: MixUpOrCutMix(10, seed=1, base_collate=base), True),
+    # both kinds in one batch: the CutMix boxes come from the unmixed rows, so it mixes into a new batch
+    (lambda base: MixUpOrCutMix(10, per_sample=True, seed=1, base_collate=base), False),
+]
+
+
+@needs_kernels
+@pytest.mark.parametrize("make,expect_in_place", IN_PLACE)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.uint8])
+@pytest.mark.parametrize("side", [6, 120])  # chunked and row-wise MixUp orientations
+def test_mixing_a_base_collates_batch_in_place_gives_the_same_bits(make, expect_in_place, dtype, side, monkeypatch):
+    from collate import BatchStage
+    from loaders.image import Cutout
+
+    made: list[torch.Tensor] = []
+
+    class Spy(BatchStage):
+        def __call__(self, batch):
+            out = super().__call__(batch)
+            made.append(out[0])
+            return out
+
+    for seed in range(4):  # several draws: pairings with cycles of every length
+        batch = _batch((3, side, side), dtype, n=13, seed=seed)
+        stage = Spy(Cutout(size=0.3, p=0.5))
+        in_place = make(stage)(batch)
+        mixed_where_it_lies = in_place[0].data_ptr() == made[-1].data_ptr()
+        monkeypatch.setattr(Spy, "mix_in_place", False)
+        copied = make(stage)(batch)
+        monkeypatch.undo()
+        assert copied[0].data_ptr() != made[-1].data_ptr()
+        assert torch.equal(in_place[0], copied[0]) and torch.equal(in_place[1], copied[1])
+        assert mixed_where_it_lies == expect_in_place
+
+
+def test_a_base_collate_without_the_flag_is_never_written_to():
+    cached = torch.arange(4 * 2 * 3 * 3, dtype=torch.float32).reshape(4, 2, 3, 3)
+    before = cached.clone()
+
+    def base(batch):
+        return cached, torch.tensor([s[1] for s in batch])
+
+    batch = KeyedBatch([(cached[i], i) for i in range(4)], seed=0, epoch=0, indices=[0, 1, 2, 3])
+    out = MixUp(4, seed=0, base_collate=base)(batch)
+    assert torch.equal(cached, before) and not torch.equal(out[0], before)
