@@ -72,7 +72,7 @@ class _Read:
     fields: list[Any]
     ikey: Any
     tkey: Any
-    rows: list[Tensor]
+    rows: Sequence[Tensor]  # a list, or the StackedRows of the base collate's batch
     stacked: Tensor | None
     targets: Any
     collated: dict[Any, Any]
@@ -370,7 +370,7 @@ class _MixCollate(MixingSwitch):
         if self.base_collate is None:
             samples = batch if isinstance(batch, list) else list(batch)
             # shapes and devices of small samples are checked by torch.stack itself (see _mix)
-            rows = F.as_tensor_inputs(
+            rows: Sequence[Tensor] = F.as_tensor_inputs(
                 list(map(itemgetter(ikey), samples)), owner=owner, check_shapes=False, where=where
             )
             if not _stacks_first(rows[0]):
@@ -404,7 +404,7 @@ class _MixCollate(MixingSwitch):
                 f"{tuple(stacked.shape) if isinstance(stacked, Tensor) else ''}"
             )
         collated = {k: out[k] for k in fields if k != ikey and k != tkey}
-        rows = list(stacked.unbind(0))
+        rows = kernels.StackedRows(stacked)  # views made on demand; the kernels read the rows' addresses
         layout = self._layout(first[ikey], rows[0], owner)
         return _Read(first, kind, fields, ikey, tkey, rows, stacked, out[tkey], collated, layout)
 
@@ -438,7 +438,7 @@ class _MixCollate(MixingSwitch):
         return layout
 
     def _check_finite(
-        self, rows: list[Tensor], out: Tensor, params: dict[str, Any], batch: Sequence[Any], owner: str
+        self, rows: Sequence[Tensor], out: Tensor, params: dict[str, Any], batch: Sequence[Any], owner: str
     ) -> None:
         """With ``check_finite``: refuse NaN/inf inputs, naming the sample and its dataset index.
 
@@ -601,6 +601,7 @@ class _MixCollate(MixingSwitch):
             self._mix_inputs(read.stacked, rows, params, perm_arr, kinds, any_mixed, kernel=True)
             return read.stacked, y, mixed
         out = F.empty_batch(rows[0], n)
+        krows: Sequence[Tensor]
         if read.layout == "HWC":  # the kernels cut the last two dims: hand them channel-first views
             krows = [r.permute(2, 0, 1) for r in rows]
             kout = out.permute(0, 3, 1, 2)
@@ -636,12 +637,13 @@ class _MixCollate(MixingSwitch):
             return False
         if "cutmix" in kinds and x.dtype not in kernels.CUT_DTYPES:
             return False
-        return kernels.usable(x, read.rows)
+        # the rows are this batch's own (StackedRows): one dtype and shape, contiguous when the batch is
+        return kernels.AVAILABLE and x.is_cpu and x.is_contiguous() and isinstance(read.rows, kernels.StackedRows)
 
     def _mix_inputs(
         self,
         out: Tensor,
-        rows: list[Tensor],
+        rows: Sequence[Tensor],
         params: dict[str, Any],
         perm_arr: np.ndarray,
         kinds: set[str],

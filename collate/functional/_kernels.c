@@ -18,6 +18,8 @@
  *       pasted in, for rows laid out as (outer, height, width, inner) elements of elem_size
  *       bytes; a box of None pastes nothing.
  *
+ *   fill_boxes(out, rows, y0, y1, x0, x1, elem, outer, height, width, fill)
+ *       Fills one box per listed row of a stacked batch with an elem-byte value (Cutout's holes).
  *   one_hot_f32(out, targets, perm, lam, num_classes, eps)
  *       The mixed, smoothed one-hot targets of int class indices (False: not plain ints in range).
  *
@@ -602,6 +604,80 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------ fill_boxes */
+
+/* Cutout's holes in a stacked batch, in place: fill_boxes(out, rows, y0, y1, x0, x1, elem, outer,
+ * height, width, fill) writes the elem-byte value `fill` into box i of row rows[i] (all planes),
+ * for rows laid out as (outer, height, width) elements; empty boxes are skipped. */
+static PyObject *fill_boxes(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *lists[5];
+    Py_ssize_t elem, outer, height, width;
+    const char *fill;
+    Py_ssize_t fill_len;
+    if (!PyArg_ParseTuple(args, "OOOOOOnnnny#", &out_obj, &lists[0], &lists[1], &lists[2], &lists[3], &lists[4],
+                          &elem, &outer, &height, &width, &fill, &fill_len))
+        return NULL;
+    if (elem <= 0 || fill_len != elem || outer < 0 || height < 0 || width < 0) {
+        PyErr_SetString(PyExc_ValueError, "fill_boxes: the fill must have elem bytes and the sizes be >= 0");
+        return NULL;
+    }
+    char *out = (char *)PyLong_AsVoidPtr(out_obj);
+    if (PyErr_Occurred()) return NULL;
+    PyObject *fast[5] = {NULL, NULL, NULL, NULL, NULL};
+    Py_ssize_t n = -1;
+    int ok = 1;
+    for (int a = 0; a < 5 && ok; a++) {
+        fast[a] = PySequence_Fast(lists[a], "fill_boxes: rows and box edges must be sequences of ints");
+        if (fast[a] == NULL) {
+            ok = 0;
+        } else if (n < 0) {
+            n = PySequence_Fast_GET_SIZE(fast[a]);
+        } else if (PySequence_Fast_GET_SIZE(fast[a]) != n) {
+            PyErr_SetString(PyExc_ValueError, "fill_boxes: rows and box edges differ in length");
+            ok = 0;
+        }
+    }
+    Py_ssize_t *v = ok ? PyMem_Malloc((size_t)(n > 0 ? 5 * n : 1) * sizeof(Py_ssize_t)) : NULL;
+    if (ok && v == NULL) {
+        PyErr_NoMemory();
+        ok = 0;
+    }
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        for (int a = 0; a < 5; a++) v[5 * i + a] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast[a], i));
+        if (PyErr_Occurred()) {
+            ok = 0;
+        } else if (v[5 * i] < 0 || v[5 * i + 1] < 0 || v[5 * i + 2] > height || v[5 * i + 3] < 0 ||
+                   v[5 * i + 4] > width) {
+            PyErr_Format(PyExc_ValueError, "fill_boxes: box %zd lies outside the image", i);
+            ok = 0;
+        }
+    }
+    for (int a = 0; a < 5; a++) Py_XDECREF(fast[a]);
+    if (!ok) {
+        PyMem_Free(v);
+        return NULL;
+    }
+    const size_t row = (size_t)(width * elem), plane = row * (size_t)height, sample = plane * (size_t)outer;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_ssize_t j = v[5 * i], y0 = v[5 * i + 1], y1 = v[5 * i + 2], x0 = v[5 * i + 3], x1 = v[5 * i + 4];
+        if (y1 <= y0 || x1 <= x0) continue;
+        char *o = out + (size_t)j * sample;
+        const size_t len = (size_t)(x1 - x0) * (size_t)elem;
+        for (Py_ssize_t c = 0; c < outer; c++) {
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                char *d = o + (size_t)c * plane + (size_t)y * row + (size_t)x0 * (size_t)elem;
+                if (elem == 1) {
+                    memset(d, fill[0], len);
+                } else {
+                    for (size_t q = 0; q < len; q += (size_t)elem) memcpy(d + q, fill, (size_t)elem);
+                }
+            }
+        }
+    }
+    PyMem_Free(v);
+    Py_RETURN_NONE;
+}
+
 /* ------------------------------------------------------------------ one_hot_f32 */
 
 /* Mixed, smoothed one-hot targets in float32, the arithmetic of the numpy path step by step:
@@ -697,6 +773,8 @@ static PyMethodDef methods[] = {
      "cut_rows(out, ptrs, perm, boxes, copy, elem_size, outer, height, width, inner): CutMix of rows."},
     {"one_hot_f32", one_hot_f32, METH_VARARGS,
      "one_hot_f32(out, targets, perm, lam, num_classes, eps) -> bool: mixed one-hot float32 targets."},
+    {"fill_boxes", fill_boxes, METH_VARARGS,
+     "fill_boxes(out, rows, y0, y1, x0, x1, elem, outer, height, width, fill): Cutout holes in place."},
     {"isa", isa, METH_NOARGS, "The instruction set the float kernel runs with."},
     {NULL, NULL, 0, NULL},
 };

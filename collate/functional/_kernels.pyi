@@ -35,4 +35,17 @@ def one_hot_f32(
     num_classes: int,
     eps: float,
 ) -> bool: ...
+def fill_boxes(
+    out: int,
+    rows: Sequence[int],
+    y0: Sequence[int],
+    y1: Sequence[int],
+    x0: Sequence[int],
+    x1: Sequence[int],
+    elem: int,
+    outer: int,
+    height: int,
+    width: int,
+    fill: bytes,
+) -> None: ...
 def isa() -> str: ...

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -51,12 +52,14 @@ __all__ = [
     "AVAILABLE",
     "THREADED_BYTES",
     "CUT_DTYPES",
+    "StackedRows",
     "isa",
     "usable",
     "stack_rows",
     "lerp_rows",
     "blend_rows_u8",
     "cut_rows",
+    "fill_boxes",
     "one_hot",
 ]
 
@@ -71,6 +74,49 @@ CUT_DTYPES = frozenset(
     (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
     + (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 )
+
+
+class StackedRows(Sequence[Tensor]):
+    """The rows of a stacked batch as a sequence, made one at a time (no `unbind` of the whole batch).
+
+    The kernels read their addresses arithmetically when the batch is contiguous; indexing,
+    slicing and iterating give the same views ``unbind(0)`` would.
+
+    Args:
+        x: the stacked ``(B, ...)`` batch.
+
+    Example:
+        >>> rows = StackedRows(torch.arange(6).reshape(3, 2))
+        >>> len(rows), rows[1].tolist(), [r.tolist() for r in rows[1:]]
+        (3, [2, 3], [[2, 3], [4, 5]])
+    """
+
+    def __init__(self, x: Tensor) -> None:
+        self.x = x
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return list(self.x[i].unbind(0))
+        return self.x[i]
+
+    def __iter__(self) -> Any:
+        return iter(self.x.unbind(0))
+
+    def __repr__(self) -> str:
+        return f"StackedRows({tuple(self.x.shape)}, {self.x.dtype})"
+
+
+def _pointers(rows: Sequence[Tensor]) -> Sequence[int]:
+    """The rows' addresses: arithmetic for the rows of a contiguous stacked batch."""
+    if isinstance(rows, StackedRows) and rows.x.is_contiguous():
+        x = rows.x
+        step = (x.numel() // x.shape[0] if x.shape[0] else 0) * x.element_size()
+        base = x.data_ptr()
+        return range(base, base + step * int(x.shape[0]), step) if step else [base] * int(x.shape[0])
+    return list(map(Tensor.data_ptr, rows))
 
 
 def isa() -> str | None:
@@ -187,9 +233,7 @@ def lerp_rows(
         ...     print([0.25, 0.75])
         [0.25, 0.75]
     """
-    _lib().lerp_f32(
-        out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, weights, mode, _row_numel(out), _channels(rows)
-    )
+    _lib().lerp_f32(out.data_ptr(), _pointers(rows), p, weights, mode, _row_numel(out), _channels(rows))
 
 
 def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int | Sequence[int]) -> None:
@@ -201,7 +245,7 @@ def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int
         p: the partner of each sample.
         ws: ``256 * lam``, one int in [0, 256] for the batch or one per sample.
     """
-    _lib().blend_u8(out.data_ptr(), list(map(Tensor.data_ptr, rows)), p, ws, _row_numel(out), _channels(rows))
+    _lib().blend_u8(out.data_ptr(), _pointers(rows), p, ws, _row_numel(out), _channels(rows))
 
 
 def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Sequence[Any], *, copy: bool) -> bool:
@@ -236,7 +280,7 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
     outer = _row_numel(out) // plane if plane else 0
     if channels and (height, outer) != (int(shape[-2]), channels):  # channels-last rows: 2-D boxes only
         return False
-    ptrs = list(map(Tensor.data_ptr, rows))
+    ptrs = _pointers(rows)
     _lib().cut_rows(out.data_ptr(), ptrs, p, kboxes, copy, out.element_size(), outer, height, width, 1, channels)
     return True
 
@@ -250,7 +294,7 @@ def one_hot(
     steps in the same order).
 
     Args:
-        targets: the batch's targets: a list of plain ints.
+        targets: the batch's targets: a list of plain ints, or a 1-D integer CPU tensor of them.
         num_classes: the width ``K``.
         perm: the partner of each sample, or ``None`` for no mixing.
         lam: the weight of each sample's own label (a float or one per sample).
@@ -265,12 +309,50 @@ def one_hot(
         >>> y is None or y.tolist() == [[0.75, 0.0, 0.25], [0.25, 0.0, 0.75]]
         True
     """
+    if (
+        isinstance(targets, Tensor)
+        and targets.ndim == 1
+        and targets.is_cpu
+        and targets.dtype in (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8)
+    ):
+        targets = targets.tolist()  # a collated label tensor: plain ints, checked below as a list
     if _c is None or type(targets) is not list or not targets:
         return None
     y = torch.empty((len(targets), num_classes), dtype=torch.float32)
     if not _c.one_hot_f32(y.data_ptr(), targets, perm, lam, num_classes, float(label_smoothing)):
         return None
     return y
+
+
+def fill_boxes(x: Tensor, rows: Sequence[int], boxes: Sequence[Sequence[int]], fill: Any) -> bool:
+    """Fill one box per listed row of a stacked batch, in place, with one value (Cutout's holes).
+
+    Args:
+        x: the contiguous CPU ``(B, ..., H, W)`` batch (written to).
+        rows: the row of each box.
+        boxes: ``(y0, y1, x0, x1)`` sequences (four lists of ints, one per edge), half-open; empty
+            boxes are skipped.
+        fill: the value, cast to ``x``'s dtype as numpy casts on assignment.
+
+    Returns:
+        ``False`` (nothing done) without the kernels or for a batch they do not take.
+
+    Example:
+        >>> x = torch.ones(2, 1, 3, 3)
+        >>> done = fill_boxes(x, [1], ([0], [2], [1], [3]), 0.0)
+        >>> not done or x[1, 0].tolist() == [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+        True
+    """
+    if _c is None or not x.is_cpu or not x.is_contiguous() or x.ndim < 3 or x.dtype not in CUT_DTYPES:
+        return False
+    if x.dtype == torch.bfloat16:  # no numpy dtype to cast the fill with
+        return False
+    value = np.array(fill, dtype=torch.empty(0, dtype=x.dtype).numpy().dtype).tobytes()
+    height, width = int(x.shape[-2]), int(x.shape[-1])
+    outer = _row_numel(x) // (height * width) if height * width else 0
+    y0, y1, x0, x1 = boxes
+    _c.fill_boxes(x.data_ptr(), rows, y0, y1, x0, x1, x.element_size(), outer, height, width, value)
+    return True
 
 
 def _row_numel(out: Tensor) -> int:

@@ -281,3 +281,19 @@ def test_a_base_collate_without_the_flag_is_never_written_to():
     batch = KeyedBatch([(cached[i], i) for i in range(4)], seed=0, epoch=0, indices=[0, 1, 2, 3])
     out = MixUp(4, seed=0, base_collate=base)(batch)
     assert torch.equal(cached, before) and not torch.equal(out[0], before)
+
+
+@needs_kernels
+@pytest.mark.parametrize(
+    "dtype,fill", [(torch.uint8, 7), (torch.float32, 0.25), (torch.float16, -1.5), (torch.int64, 3)]
+)
+def test_fill_boxes_matches_slice_assignment(dtype, fill):
+    x = torch.zeros(3, 2, 5, 6, dtype=dtype)
+    want = x.clone()
+    rows, edges = [0, 2, 2], ([1, 0, 4], [4, 5, 4], [2, 0, 1], [6, 1, 3])  # the last box is empty
+    assert kernels.fill_boxes(x, rows, edges, fill)
+    for j, a, b, c, d in zip(rows, *edges, strict=True):
+        want[j, :, a:b, c:d] = fill
+    assert torch.equal(x, want)
+    with pytest.raises(ValueError, match="outside"):
+        kernels.fill_boxes(x, [0], ([0], [6], [0], [1]), fill)
