@@ -251,7 +251,35 @@ __attribute__((target("ssse3"))) static void deinterleave_rgb8_ssse3(uint8_t *re
     }
 }
 static int have_ssse3 = 0;
+
+/* Whole-row copies with vector loads and stores: glibc's memcpy takes `rep movsb` for rows of a few
+ * kilobytes, which is slower than this on some (virtual) machines. */
+__attribute__((target("avx2"))) static void row_copy_avx2(char *restrict d, const char *restrict s, size_t n) {
+    size_t k = 0;
+    for (; k + 128 <= n; k += 128) {
+        const __m256i a = _mm256_loadu_si256((const __m256i *)(s + k));
+        const __m256i b = _mm256_loadu_si256((const __m256i *)(s + k + 32));
+        const __m256i c = _mm256_loadu_si256((const __m256i *)(s + k + 64));
+        const __m256i e = _mm256_loadu_si256((const __m256i *)(s + k + 96));
+        _mm256_storeu_si256((__m256i *)(d + k), a);
+        _mm256_storeu_si256((__m256i *)(d + k + 32), b);
+        _mm256_storeu_si256((__m256i *)(d + k + 64), c);
+        _mm256_storeu_si256((__m256i *)(d + k + 96), e);
+    }
+    if (k < n) memcpy(d + k, s + k, n - k);
+}
+static int have_avx2 = 0;
 #endif
+
+static void row_copy(char *restrict d, const char *restrict s, size_t n) {
+#if X86
+    if (have_avx2 && n >= 256) {
+        row_copy_avx2(d, s, n);
+        return;
+    }
+#endif
+    memcpy(d, s, n);
+}
 
 static void deinterleave(char *restrict dst, const char *restrict src, Py_ssize_t hw, Py_ssize_t ch, size_t elem) {
     if (elem == 1 && ch == 3) {
@@ -413,7 +441,7 @@ static PyObject *lerp_f32(PyObject *self, PyObject *args) {
             if (pl.ch > 0) {
                 deinterleave((char *)o, (const char *)b.ptr[j], pl.hw, pl.ch, sizeof(float));
             } else if ((const float *)b.ptr[j] != o) {
-                memcpy(o, (const float *)b.ptr[j], row_bytes);
+                row_copy((char *)o, (const char *)b.ptr[j], row_bytes);
             }
             continue;
         }
@@ -584,7 +612,7 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
                 deinterleave(o, (const char *)b.ptr[j], pl.hw, pl.ch, (size_t)elem);
             }
         } else if (copy && (const char *)b.ptr[j] != o) {
-            memcpy(o, (const char *)b.ptr[j], sample);
+            row_copy(o, (const char *)b.ptr[j], sample);
         }
         if (!x->cut) continue;
         const char *p = pl.ch > 0 ? planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j)) : in_place_partner;
@@ -793,6 +821,7 @@ PyMODINIT_FUNC PyInit__kernels(void) {
     }
     if (__builtin_cpu_supports("avx2")) blend_impl = blend_avx2;
     have_ssse3 = __builtin_cpu_supports("ssse3");
+    have_avx2 = __builtin_cpu_supports("avx2");
 #endif
     return PyModule_Create(&module);
 }
