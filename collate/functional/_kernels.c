@@ -16,7 +16,7 @@
  *   cut_rows(out, ptrs, perm, boxes, copy, elem_size, outer, height, width, inner)
  *       out_j = x_j (with copy; else out_j as it is) with the box (y0, y1, x0, x1) of x_perm[j]
  *       pasted in, for rows laid out as (outer, height, width, inner) elements of elem_size
- *       bytes; a box of None pastes nothing.
+ *       bytes; a box of None pastes nothing; one 4-tuple instead of a sequence: the same box for all.
  *
  *   fill_boxes(out, rows, y0, y1, x0, x1, elem, outer, height, width, fill)
  *       Fills one box per listed row of a stacked batch with an elem-byte value (Cutout's holes).
@@ -560,12 +560,20 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
     if (batch_read(&b, ptrs_obj, perm_obj) < 0) return NULL;
     const Py_ssize_t n = b.n;
     box_t *boxes = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(box_t));
-    PyObject *bf = boxes == NULL ? NULL : PySequence_Fast(boxes_obj, "boxes must be a sequence");
-    int ok = bf != NULL && PySequence_Fast_GET_SIZE(bf) == n;
+    /* one (y0, y1, x0, x1) tuple of ints: the same box for every row */
+    const int one = PyTuple_Check(boxes_obj) && PyTuple_GET_SIZE(boxes_obj) == 4 &&
+                    PyLong_Check(PyTuple_GET_ITEM(boxes_obj, 0));
+    PyObject *bf = boxes == NULL || one ? NULL : PySequence_Fast(boxes_obj, "boxes must be a sequence");
+    int ok = one ? boxes != NULL : bf != NULL && PySequence_Fast_GET_SIZE(bf) == n;
     if (boxes == NULL) PyErr_NoMemory();
     if (bf != NULL && !ok) PyErr_Format(PyExc_ValueError, "boxes has %zd entries for %zd samples", PySequence_Fast_GET_SIZE(bf), n);
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        PyObject *bx = PySequence_Fast_GET_ITEM(bf, i);
+        PyObject *bx = one ? boxes_obj : PySequence_Fast_GET_ITEM(bf, i);
+        if (one && i > 0) { /* parsed once */
+            boxes[i] = boxes[0];
+            boxes[i].cut = boxes[0].y1 > boxes[0].y0 && boxes[0].x1 > boxes[0].x0 && b.perm[i] != i;
+            continue;
+        }
         box_t *x = &boxes[i];
         x->cut = 0;
         if (bx == Py_None) continue;

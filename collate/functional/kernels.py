@@ -248,7 +248,7 @@ def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int
     _lib().blend_u8(out.data_ptr(), _pointers(rows), p, ws, _row_numel(out), _channels(rows))
 
 
-def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Sequence[Any], *, copy: bool) -> bool:
+def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Any, *, copy: bool) -> bool:
     """CutMix in one pass: ``out[i]`` is ``rows[i]`` (or itself) with the box of ``rows[p[i]]`` pasted in.
 
     Args:
@@ -256,7 +256,7 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
         rows: the per-sample tensors (read only).
         p: the partner of each sample.
         boxes: per sample ``(y0, y1, x0, x1)`` on the last two dims, ``(t0, t1)`` on the last one,
-            or ``None`` (no cut).
+            or ``None`` (no cut); or one such tuple of ints for every sample.
         copy: copy ``rows[i]`` into ``out[i]`` first (``False``: paste into ``out`` as it is).
 
     Returns:
@@ -266,14 +266,19 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Seque
     if out.dtype not in CUT_DTYPES or out.ndim < 2:
         return False
     shape = out.shape[1:]
-    first = next((b for b in boxes if b is not None), None)  # the C side checks every box has 4 entries
+    single = isinstance(boxes, tuple) and len(boxes) in (2, 4) and isinstance(boxes[0], int)
+    if single:
+        first: Any = boxes
+    else:
+        first = next((b for b in boxes if b is not None), None)  # the C side checks every box has 4 entries
     channels = _channels(rows)
+    kboxes: Any
     if (first is not None and len(first) == 4 or first is None and channels) and len(shape) >= 2:
         height, width = int(shape[-2]), int(shape[-1])
-        kboxes: list[Any] = list(boxes)
+        kboxes = boxes if single else list(boxes)
     elif first is None or len(first) == 2:
         height, width = 1, int(shape[-1])
-        kboxes = [None if b is None else (0, 1, *b) for b in boxes]
+        kboxes = (0, 1, *boxes) if single else [None if b is None else (0, 1, *b) for b in boxes]
     else:
         return False
     plane = height * width

@@ -297,3 +297,14 @@ def test_fill_boxes_matches_slice_assignment(dtype, fill):
     assert torch.equal(x, want)
     with pytest.raises(ValueError, match="outside"):
         kernels.fill_boxes(x, [0], ([0], [6], [0], [1]), fill)
+
+
+@needs_kernels
+@pytest.mark.parametrize("box", [(1, 4, 2, 9), (0, 0, 0, 0), (3, 7)])
+def test_one_box_for_the_batch_equals_the_same_box_per_row(box):
+    rows = [torch.rand(2, 6, 9, generator=torch.Generator().manual_seed(i)) for i in range(5)]
+    p = [1, 2, 0, 3, 3]  # row 3 is its own partner
+    one, each = torch.empty(5, 2, 6, 9), torch.empty(5, 2, 6, 9)
+    assert kernels.cut_rows(one, rows, p, box, copy=True)
+    assert kernels.cut_rows(each, rows, p, [box] * 5, copy=True)
+    assert torch.equal(one, each) and torch.equal(one[3], rows[3])
