@@ -352,6 +352,8 @@ def fill_boxes(x: Tensor, rows: Sequence[int], boxes: Sequence[Sequence[int]], f
         return False
     if x.dtype == torch.bfloat16:  # no numpy dtype to cast the fill with
         return False
+    if rows and (min(rows) < 0 or max(rows) >= x.shape[0]):
+        raise ValueError(f"fill_boxes: rows must be in [0, {x.shape[0]}), got {min(rows)}..{max(rows)}")
     value = np.array(fill, dtype=torch.empty(0, dtype=x.dtype).numpy().dtype).tobytes()
     height, width = int(x.shape[-2]), int(x.shape[-1])
     outer = _row_numel(x) // (height * width) if height * width else 0

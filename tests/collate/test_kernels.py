@@ -297,6 +297,8 @@ def test_fill_boxes_matches_slice_assignment(dtype, fill):
     assert torch.equal(x, want)
     with pytest.raises(ValueError, match="outside"):
         kernels.fill_boxes(x, [0], ([0], [6], [0], [1]), fill)
+    with pytest.raises(ValueError, match="rows"):
+        kernels.fill_boxes(x, [3], ([0], [1], [0], [1]), fill)
 
 
 @needs_kernels
