@@ -176,7 +176,7 @@ def cutmix_into_unchecked(
     """
     n = len(inputs)
     if (kernels.usable(out, inputs) if kernel is None else kernel) and kernels.cut_rows(
-        out, inputs, p, _one_box(boxes) or _boxes(boxes, n), copy=False
+        out, inputs, p, _one_box(boxes) or _boxes(boxes, n), copy=False, trusted=True
     ):
         return out  # the boxes pasted in one call
     box = _one_box(boxes)
@@ -252,7 +252,7 @@ def stack_cutmix_unchecked(
     if out is None:
         out = empty_batch(inputs[0], n)
     if (kernels.usable(out, inputs) if kernel is None else kernel) and kernels.cut_rows(
-        out, inputs, p, _one_box(boxes) or _boxes(boxes, n), copy=True
+        out, inputs, p, _one_box(boxes) or _boxes(boxes, n), copy=True, trusted=True
     ):
         return out  # one pass: each row copied and its partner's box pasted
     if inputs[0].numel() * inputs[0].element_size() < CUT_ROW_BYTES:

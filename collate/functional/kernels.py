@@ -181,13 +181,26 @@ def _channels(rows: Sequence[Tensor]) -> int:
     return 0 if rows[0].is_contiguous() else int(rows[0].shape[0])
 
 
+def _check(out: Tensor, rows: Sequence[Tensor], trusted: bool, what: str, dtypes: Any = None) -> None:
+    """Refuse arguments the C code would read out of bounds (skipped when the caller ran `usable`)."""
+    if trusted:
+        return
+    if dtypes is not None and out.dtype not in dtypes:
+        raise TypeError(f"{what}: out must be {' or '.join(map(str, dtypes))}, got {out.dtype}")
+    if not usable(out, rows):
+        raise ValueError(
+            f"{what}: out {tuple(out.shape)} {out.dtype} and the {len(rows)} rows do not meet usable(): CPU, one "
+            "dtype and shape, rows contiguous or channels-last views, out contiguous with one row per sample"
+        )
+
+
 def _lib() -> Any:
     if _c is None:
         raise RuntimeError("collate.functional.kernels: the C kernels are not built; check usable() first")
     return _c
 
 
-def stack_rows(out: Tensor, rows: Sequence[Tensor]) -> bool:
+def stack_rows(out: Tensor, rows: Sequence[Tensor], *, trusted: bool = False) -> bool:
     """``torch.stack(rows, out=out)`` in one C call (see `usable` for when it may run).
 
     Worth it for channel-first views of channels-last memory: RGB bytes are rearranged into planes
@@ -196,22 +209,32 @@ def stack_rows(out: Tensor, rows: Sequence[Tensor]) -> bool:
     Args:
         out: the contiguous output.
         rows: the per-sample tensors (read only).
+        trusted: the caller checked `usable` (else it is checked here).
 
     Returns:
         ``False`` (nothing done) for dtypes the kernel does not copy; the caller then stacks.
 
+    Raises:
+        ValueError: ``out`` and ``rows`` do not meet `usable` (untrusted calls).
+
     Example:
         >>> out = torch.empty(2, 3, 2, 2, dtype=torch.uint8)
         >>> rows = list(torch.arange(24, dtype=torch.uint8).reshape(2, 2, 2, 3).permute(0, 3, 1, 2))
-        >>> done = stack_rows(out, rows) if usable(out, rows) else bool(torch.stack(rows, out=out) is out)
+        >>> done = stack_rows(out, rows) if AVAILABLE else bool(torch.stack(rows, out=out) is out)
         >>> done, torch.equal(out, torch.stack(rows))
         (True, True)
     """
-    return cut_rows(out, rows, range(len(rows)), [None] * len(rows), copy=True)
+    return cut_rows(out, rows, range(len(rows)), [None] * len(rows), copy=True, trusted=trusted)
 
 
 def lerp_rows(
-    out: Tensor, rows: Sequence[Tensor], p: Sequence[int], weights: float | Sequence[float], mode: int
+    out: Tensor,
+    rows: Sequence[Tensor],
+    p: Sequence[int],
+    weights: float | Sequence[float],
+    mode: int,
+    *,
+    trusted: bool = False,
 ) -> None:
     """float32 MixUp in one pass (see `usable` for when it may run).
 
@@ -223,6 +246,11 @@ def lerp_rows(
         mode: ``0``: ``out[i] = torch.lerp(rows[i], rows[p[i]], weights[i])``; ``1``:
             ``torch.lerp(rows[p[i]], rows[i], weights[i])``, a copy of ``rows[i]`` where the weight
             is 1 or ``p[i] == i``; ``2``: copies (a plain stack).
+        trusted: the caller checked `usable` (else it is checked here: a mismatch would read out of bounds).
+
+    Raises:
+        TypeError: ``out`` is not float32 (untrusted calls).
+        ValueError: ``out`` and ``rows`` do not meet `usable` (untrusted calls).
 
     Example:
         >>> out = torch.empty(2, 1)
@@ -233,10 +261,13 @@ def lerp_rows(
         ...     print([0.25, 0.75])
         [0.25, 0.75]
     """
+    _check(out, rows, trusted, "lerp_rows", (torch.float32,))
     _lib().lerp_f32(out.data_ptr(), _pointers(rows), p, weights, mode, _row_numel(out), _channels(rows))
 
 
-def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int | Sequence[int]) -> None:
+def blend_rows_u8(
+    out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int | Sequence[int], *, trusted: bool = False
+) -> None:
     """uint8 MixUp in one pass: ``out[i] = (ws[i] * rows[i] + (256 - ws[i]) * rows[p[i]] + 128) >> 8``.
 
     Args:
@@ -244,11 +275,19 @@ def blend_rows_u8(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], ws: int
         rows: the per-sample tensors (read only).
         p: the partner of each sample.
         ws: ``256 * lam``, one int in [0, 256] for the batch or one per sample.
+        trusted: the caller checked `usable` (else it is checked here: a mismatch would read out of bounds).
+
+    Raises:
+        TypeError: ``out`` is not uint8 (untrusted calls).
+        ValueError: ``out`` and ``rows`` do not meet `usable` (untrusted calls).
     """
+    _check(out, rows, trusted, "blend_rows_u8", (torch.uint8,))
     _lib().blend_u8(out.data_ptr(), _pointers(rows), p, ws, _row_numel(out), _channels(rows))
 
 
-def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Any, *, copy: bool) -> bool:
+def cut_rows(
+    out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Any, *, copy: bool, trusted: bool = False
+) -> bool:
     """CutMix in one pass: ``out[i]`` is ``rows[i]`` (or itself) with the box of ``rows[p[i]]`` pasted in.
 
     Args:
@@ -258,13 +297,18 @@ def cut_rows(out: Tensor, rows: Sequence[Tensor], p: Sequence[int], boxes: Any, 
         boxes: per sample ``(y0, y1, x0, x1)`` on the last two dims, ``(t0, t1)`` on the last one,
             or ``None`` (no cut); or one such tuple of ints for every sample.
         copy: copy ``rows[i]`` into ``out[i]`` first (``False``: paste into ``out`` as it is).
+        trusted: the caller checked `usable` (else it is checked here: a mismatch would read out of bounds).
 
     Returns:
         ``False`` (nothing done) for dtypes the kernel does not copy (complex, quantized) or
         boxes it does not take; the caller then takes the torch path.
+
+    Raises:
+        ValueError: ``out`` and ``rows`` do not meet `usable` (untrusted calls).
     """
     if out.dtype not in CUT_DTYPES or out.ndim < 2:
         return False
+    _check(out, rows, trusted, "cut_rows")
     shape = out.shape[1:]
     single = isinstance(boxes, tuple) and len(boxes) in (2, 4) and isinstance(boxes[0], int)
     if single:

@@ -259,18 +259,22 @@ def mixup_into_unchecked(
             ws = ws * n
         if ws is not None:
             if kernels.usable(out, inputs) if kernel is None else kernel:  # the same blend in one pass
-                kernels.blend_rows_u8(out, inputs, p, ws[0] if len(set(ws)) == 1 else ws)
+                kernels.blend_rows_u8(out, inputs, p, ws[0] if len(set(ws)) == 1 else ws, trusted=True)
             else:
                 _mixup_u8_fixed(out, inputs, p, ws, perm_t, scratch)
             return out
     if dtype == torch.float32 and (kernels.usable(out, inputs) if kernel is None else kernel):
         # one pass, the same bits as the torch paths below (each path's own orientation of lerp)
         if is_rowwise(inputs[0]):
-            kernels.lerp_rows(out, inputs, p, lam, mode=1)  # lerp(partner, own, lam), as the row-wise path
+            kernels.lerp_rows(
+                out, inputs, p, lam, mode=1, trusted=True
+            )  # lerp(partner, own, lam), as the row-wise path
         elif isinstance(lam, float):  # lerp(own, partner, 1 - lam) as the chunked path; lam 1: it stacks
-            kernels.lerp_rows(out, inputs, p, 1.0 - lam, mode=2 if lam == 1.0 else 0)
+            kernels.lerp_rows(out, inputs, p, 1.0 - lam, mode=2 if lam == 1.0 else 0, trusted=True)
         else:
-            kernels.lerp_rows(out, inputs, p, [1.0 - v for v in lam], mode=2 if all(v == 1.0 for v in lam) else 0)
+            kernels.lerp_rows(
+                out, inputs, p, [1.0 - v for v in lam], mode=2 if all(v == 1.0 for v in lam) else 0, trusted=True
+            )
         return out
     if not is_rowwise(inputs[0]):
         chunk_bytes = _FLOAT_CHUNK_BYTES if dtype == torch.float32 else CHUNK_BYTES

@@ -310,3 +310,16 @@ def test_one_box_for_the_batch_equals_the_same_box_per_row(box):
     assert kernels.cut_rows(one, rows, p, box, copy=True)
     assert kernels.cut_rows(each, rows, p, [box] * 5, copy=True)
     assert torch.equal(one, each) and torch.equal(one[3], rows[3])
+
+
+@needs_kernels
+def test_untrusted_calls_refuse_what_would_read_out_of_bounds():
+    out = torch.empty(2, 3)
+    with pytest.raises(ValueError, match="usable"):
+        kernels.lerp_rows(out, [torch.zeros(3), torch.zeros(2)], [1, 0], 0.5, mode=0)  # a short row
+    with pytest.raises(ValueError, match="usable"):
+        kernels.cut_rows(torch.empty(2, 1, 3), [torch.zeros(1, 3)], [0], [None], copy=True)  # one row for two
+    with pytest.raises(TypeError, match="uint8"):
+        kernels.blend_rows_u8(out, [torch.zeros(3), torch.zeros(3)], [1, 0], 128)
+    with pytest.raises(ValueError, match="usable"):
+        kernels.stack_rows(out, [torch.zeros(3), torch.zeros(3, dtype=torch.float64)])
