@@ -523,6 +523,27 @@ typedef struct {
 
 /* A copy of a few dozen bytes (one line of a box), inline: fixed-size memcpy calls compile to
  * plain moves, where a library memcpy per line would cost more than the copy. */
+#if X86
+/* The box of one row, line by line, with 64-byte vector moves and one masked move per line end. */
+__attribute__((target("avx512f,avx512bw"))) static void paste_box_avx512(char *restrict o, const char *restrict p,
+                                                                           Py_ssize_t outer, size_t plane, size_t row,
+                                                                           Py_ssize_t y0, Py_ssize_t y1, size_t off,
+                                                                           size_t len) {
+    const size_t full = len & ~(size_t)63, rest = len - full;
+    const __mmask64 tail = rest ? (~0ULL >> (64 - rest)) : 0;
+    for (Py_ssize_t c = 0; c < outer; c++) {
+        for (Py_ssize_t y = y0; y < y1; y++) {
+            const size_t at = (size_t)c * plane + (size_t)y * row + off;
+            char *d = o + at;
+            const char *q = p + at;
+            for (size_t k = 0; k < full; k += 64) _mm512_storeu_si512((void *)(d + k), _mm512_loadu_si512((const void *)(q + k)));
+            if (rest) _mm512_mask_storeu_epi8(d + full, tail, _mm512_maskz_loadu_epi8(tail, q + full));
+        }
+    }
+}
+static int have_avx512bw = 0;
+#endif
+
 static inline void line_copy(char *restrict d, const char *restrict s, size_t n) {
     if (n >= 512) {
         memcpy(d, s, n);
@@ -625,6 +646,12 @@ static PyObject *cut_rows(PyObject *self, PyObject *args) {
         if (!x->cut) continue;
         const char *p = pl.ch > 0 ? planar_get(&pl, &b, b.perm[j], planar_slot(&pl, j)) : in_place_partner;
         const size_t off = (size_t)(x->x0 * inner * elem), len = (size_t)((x->x1 - x->x0) * inner * elem);
+#if X86
+        if (have_avx512bw) {
+            paste_box_avx512(o, p, outer, plane, row, x->y0, x->y1, off, len);
+            continue;
+        }
+#endif
         for (Py_ssize_t c = 0; c < outer; c++) {
             for (Py_ssize_t y = x->y0; y < x->y1; y++) {
                 const size_t at = (size_t)c * plane + (size_t)y * row + off;
@@ -830,6 +857,7 @@ PyMODINIT_FUNC PyInit__kernels(void) {
     if (__builtin_cpu_supports("avx2")) blend_impl = blend_avx2;
     have_ssse3 = __builtin_cpu_supports("ssse3");
     have_avx2 = __builtin_cpu_supports("avx2");
+    have_avx512bw = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
     return PyModule_Create(&module);
 }
