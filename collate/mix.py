@@ -428,6 +428,10 @@ class _MixCollate(MixingSwitch):
         if self.cut_dims == 1:
             return "CHW"
         x = raw if isinstance(raw, (Tensor, np.ndarray)) else row
+        key = (type(x), tuple(x.shape))  # the rule reads only the type and the shape: remember its answers
+        known: dict[tuple[Any, ...], str] | None = getattr(self, "_layouts", None)
+        if known is not None and key in known:
+            return known[key]
         layout = image_layout(x, self.layout, owner)
         if self.layout is None and isinstance(x, np.ndarray) and x.shape[-1] not in CHANNEL_COUNTS:
             raise ValueError(
@@ -435,6 +439,10 @@ class _MixCollate(MixingSwitch):
                 f"the last axis has {x.shape[-1]} entries, not 1, 3 or 4 channels; pass layout='CHW' for "
                 f"channel-first arrays (e.g. spectrograms (C, F, T)) or layout='HWC' to confirm"
             )
+        if known is None or len(known) > 64:
+            known = {}
+            self._layouts = known
+        known[key] = layout
         return layout
 
     def _check_finite(
