@@ -12,12 +12,12 @@ hands a DataLoader's collate_fn):
 * torchvision ``v2.MixUp`` / ``v2.CutMix`` applied after ``default_collate`` (float only: they
   reject integer images).
 
-Every mixing collate runs with ``p=1`` (every batch is mixed). Methods are interleaved within each
-repetition; times are medians, and a ratio is the median over repetitions of the method's time divided
-by ``default_collate``'s in the same repetition. A second table scales the batch (B in
-{32, 128, 512}) and reports whether the cost is linear in B (a fixed cost per batch plus a flat
-marginal cost per sample). A third row, only with CUDA, compares mixing in the collate with mixing
-on the device after the transfer (``on_device=True`` + ``collate.functional.apply_mix``) for 3x224x224, B = 256.
+Every mixing collate runs with ``p=1`` (every batch is mixed). Methods are interleaved within each repetition,
+in an order shuffled every repetition; times are medians, and a ratio is the median over repetitions of the
+method's time divided by ``default_collate``'s in the same repetition. A second table scales the batch (B in
+{32, 128, 512}) and reports whether the cost is linear in B (a fixed cost per batch plus a flat marginal cost
+per sample). A third row, only with CUDA, compares mixing in the collate with mixing on the device after the
+transfer (``on_device=True`` + ``collate.functional.apply_mix``) for 3x224x224, B = 256.
 
 Writes ``benchmarks/results/collate.json``. ``--quick`` does a short run.
 
@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import time
 import warnings
@@ -111,15 +112,19 @@ def methods(dtype, num_classes, peers=True):
 
 
 def time_all(fns, batch, reps, warmup=2):
-    """Median seconds per method; methods are interleaved within each repetition (and their order
-    reversed every other one) so that background load hits them alike."""
+    """Median seconds per method; methods are interleaved within each repetition so that background load hits
+    them alike, in an order shuffled every repetition (seeded): a method that always ran after the same one would
+    inherit the caches and the allocator state that one leaves (a peer's large temporaries slow whatever runs
+    next, `default_collate` included)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn(batch)
     ts = {k: [] for k in fns}
     names = list(fns)
-    for r in range(reps):
-        for k in names if r % 2 == 0 else names[::-1]:
+    order = random.Random(0)
+    for _ in range(reps):
+        order.shuffle(names)
+        for k in names:
             t0 = time.perf_counter()
             fns[k](batch)
             ts[k].append(time.perf_counter() - t0)
