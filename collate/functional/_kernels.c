@@ -236,7 +236,6 @@ static float *read_floats(PyObject *obj, Py_ssize_t n) {
         for (Py_ssize_t c = 0; c < (CH); c++) ((T *)dst)[c * hw + i] = ((const T *)src)[i * (CH) + c];
 
 #if X86
-#include <immintrin.h>
 /* RGB bytes to three planes, 16 pixels (48 bytes) per step with SSSE3 byte shuffles. */
 __attribute__((target("ssse3"))) static void deinterleave_rgb8_ssse3(uint8_t *restrict dst, const uint8_t *restrict src,
                                                                        Py_ssize_t hw) {

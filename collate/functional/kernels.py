@@ -10,15 +10,20 @@ every sample where it lies and write each output row once:
   else ``fma(w - 1, end - start, end)`` (tested against `torch.lerp`);
 * uint8 MixUp is the exact fixed-point blend ``(w * a + (256 - w) * b + 128) >> 8`` of
   [quantize_lam][collate.functional.mixup.quantize_lam];
-* CutMix copies each sample and pastes its partner's box (any dtype: bytes are copied).
+* CutMix copies each sample and pastes its partner's box (any dtype: bytes are copied);
+* int labels become mixed soft targets in one call, and the batch stage's Cutout holes are filled
+  in one call.
+
+Rows are visited along the cycles of the pairing (each sample read from memory about once). When
+the rows are the output's own rows (a batch a base collate made), the batch is mixed in place.
 
 They run only on CPU tensors whose rows are of one dtype and shape and either contiguous or all
 channel-first views of channels-last memory (``torch.from_numpy(hwc).permute(2, 0, 1)``, which the
-kernels rearrange into planes on the fly), and only when
-torch runs one thread (as in DataLoader workers) or the batch is small (below
-``THREADED_BYTES``); anything else takes the torch path, which gives the same bits. Without a C
-compiler at install time the extension is missing and the torch path always runs
-(`AVAILABLE` is ``False``).
+kernels rearrange into planes on the fly), and only when torch runs one thread (as in DataLoader
+workers) or the batch is small (below ``THREADED_BYTES``); anything else takes the torch path,
+which gives the same bits. Without a C compiler at install time the extension is missing and the
+torch path always runs (`AVAILABLE` is ``False``). The wrappers check `usable` themselves unless
+the caller passes ``trusted=True`` after checking it (as the collates do).
 
 Example:
     >>> import torch
