@@ -284,9 +284,6 @@ class Seeded(Transform):
         self.fn = check_callable("fn", fn, owner=type(self).__name__)
         self.rngs = check_rngs(rngs, owner=type(self).__name__)
 
-    def _sample(self, rng: np.random.Generator, strength: float) -> dict[str, Any]:
-        return {"seed": draw_seed(rng)}
-
     def sample(self, rng: np.random.Generator, strength: float = 1.0) -> dict[str, Any]:
         """Draw whether to apply and the seed of the call: two raw 64-bit words of ``rng``'s bit generator.
 
@@ -315,14 +312,11 @@ class Seeded(Transform):
         bits = rng.bit_generator
         if (int(bits.random_raw()) >> 11) * _TO_UNIT >= self.effective_p(strength):
             return {"apply": False}
-        return {"apply": True, "seed": int(bits.random_raw())}
+        return {"apply": True, "seed": draw_seed(rng)}
 
     def _run(self, x: Any) -> Any:
         """The call made while the generators are seeded (the adapters override it)."""
         return self.fn(x)
-
-    def _apply(self, x: Any, params: dict[str, Any]) -> Any:
-        return seeded_call(self._run, x, params["seed"], self.rngs)
 
     def apply(self, x: Any, params: dict[str, Any]) -> Any:
         """Call the function on ``x`` with the generators seeded from ``params["seed"]``.
