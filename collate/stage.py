@@ -172,7 +172,12 @@ def _collate(samples: list[Any], first: Any, key: Any) -> Any:
     """
     if key is None:
         rows = samples
-    elif type(first) in (tuple, list) and isinstance(key, int) and len(set(map(type, samples))) == 1:
+    elif (
+        type(first) in (tuple, list)
+        and type(key) is int
+        and 0 <= key < len(first)
+        and len(set(map(type, samples))) == 1
+    ):
         if len(set(map(len, samples))) != 1:
             return default_collate(samples)  # its error for samples of unequal size
         rows = [s[key] for s in samples]

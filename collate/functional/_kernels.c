@@ -40,12 +40,14 @@
 
 /* ------------------------------------------------------------------ arithmetic loops */
 
-#define LERP_BODY                                                            \
-    if (fabsf(w) < 0.5f) {                                                   \
-        for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(w, e[k] - s[k], s[k]); \
-    } else {                                                                 \
-        const float c = w - 1.0f;                                            \
-        for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(c, e[k] - s[k], e[k]); \
+/* o may be s or e itself (mixing in place): element k is read before it is written and no
+ * element is read after another one is written, so the loops carry no dependence (ivdep). */
+#define LERP_BODY                                                             \
+    if (fabsf(w) < 0.5f) {                                                    \
+        _Pragma("GCC ivdep") for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(w, e[k] - s[k], s[k]); \
+    } else {                                                                  \
+        const float c = w - 1.0f;                                             \
+        _Pragma("GCC ivdep") for (Py_ssize_t k = 0; k < n; k++) o[k] = fmaf(c, e[k] - s[k], e[k]); \
     }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -59,16 +61,16 @@
 #if X86
 /* No streaming stores: a fresh output (a new batch, often in new shared memory) is zeroed by the
  * kernel on first touch, and streaming over lines just zeroed in the cache costs more than it saves. */
-__attribute__((target("avx512f"))) static void lerp_avx512(const float *restrict s, const float *restrict e,
-                                                             float w, float *restrict o, Py_ssize_t n) {
+__attribute__((target("avx512f"))) static void lerp_avx512(const float *s, const float *e,
+                                                             float w, float *o, Py_ssize_t n) {
     LERP_BODY
 }
-__attribute__((target("avx2,fma"))) static void lerp_avx2(const float *restrict s, const float *restrict e, float w,
-                                                            float *restrict o, Py_ssize_t n) {
+__attribute__((target("avx2,fma"))) static void lerp_avx2(const float *s, const float *e, float w,
+                                                            float *o, Py_ssize_t n) {
     LERP_BODY
 }
 #endif
-static void lerp_generic(const float *restrict s, const float *restrict e, float w, float *restrict o,
+static void lerp_generic(const float *s, const float *e, float w, float *o,
                          Py_ssize_t n) {
     LERP_BODY
 }
@@ -79,13 +81,13 @@ static const char *lerp_isa = "generic";
 
 #define BLEND_BODY                                                                              \
     const uint16_t w1 = (uint16_t)w, w2 = (uint16_t)(256 - w);                                  \
-    for (Py_ssize_t k = 0; k < n; k++) o[k] = (uint8_t)((w1 * a[k] + w2 * b[k] + 128u) >> 8);
+    _Pragma("GCC ivdep") for (Py_ssize_t k = 0; k < n; k++) o[k] = (uint8_t)((w1 * a[k] + w2 * b[k] + 128u) >> 8);
 
 #if X86
 #include <immintrin.h>
 /* 32 bytes per step in 16-bit lanes: w * a + (256 - w) * b + 128 is at most 65408, so it fits. */
-__attribute__((target("avx2"))) static void blend_avx2(const uint8_t *restrict a, const uint8_t *restrict b, int w,
-                                                         uint8_t *restrict o, Py_ssize_t n) {
+__attribute__((target("avx2"))) static void blend_avx2(const uint8_t *a, const uint8_t *b, int w,
+                                                         uint8_t *o, Py_ssize_t n) {
     const __m256i w1 = _mm256_set1_epi16((short)w), w2 = _mm256_set1_epi16((short)(256 - w));
     const __m256i half = _mm256_set1_epi16(128), zero = _mm256_setzero_si256();
     Py_ssize_t k = 0;
@@ -103,7 +105,7 @@ __attribute__((target("avx2"))) static void blend_avx2(const uint8_t *restrict a
     for (; k < n; k++) o[k] = (uint8_t)(((unsigned)w * a[k] + (unsigned)(256 - w) * b[k] + 128u) >> 8);
 }
 #endif
-static void blend_generic(const uint8_t *restrict a, const uint8_t *restrict b, int w, uint8_t *restrict o,
+static void blend_generic(const uint8_t *a, const uint8_t *b, int w, uint8_t *o,
                           Py_ssize_t n) {
     BLEND_BODY
 }

@@ -143,9 +143,12 @@ COLLATES = [
         ((3, 8, 8), torch.float32, True),  # channel-first views of (H, W, C) memory
         ((3, 8, 8), torch.uint8, True),
         ((3, 80, 80), torch.float32, True),
+        ((3, 160, 160), torch.float32, False),  # row-wise MixUp: lerp(partner, own, lam)
+        ((3, 160, 160), torch.float32, True),
     ],
 )
 def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype, channels_last, monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # as in a DataLoader worker: large batches too
     batch = _batch(shape, dtype, channels_last=channels_last)
     assert kernels.usable(torch.empty(len(batch), *shape, dtype=dtype), [x for x, _ in batch])
     fast = make()(batch)
@@ -155,14 +158,15 @@ def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype
 
 
 @needs_kernels
-@pytest.mark.parametrize("side", [4, 300])  # chunked and row-wise torch paths
+@pytest.mark.parametrize("side", [4, 300])  # chunked and row-wise torch paths (3 x 300 x 300 float32: 1 MiB rows)
 def test_functional_api_same_bits(side, monkeypatch):
-    rows = [torch.randn(3, side, 4, generator=torch.Generator().manual_seed(i)) for i in range(6)]
+    rows = [torch.randn(3, side, side, generator=torch.Generator().manual_seed(i)) for i in range(6)]
     perm, lam = [5, 0, 1, 2, 3, 4], [0.1, 0.9, 0.5, 1.0, 0.3, 0.7]
     monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
     slow = F.stack_mixup(rows, perm, lam)
     slow_cut = F.stack_cutmix(rows, perm, (1, 3, 0, 2))
     monkeypatch.undo()
+    assert F.is_rowwise(rows[0]) == (side == 300)
     assert torch.equal(F.stack_mixup(rows, perm, lam), slow)
     assert torch.equal(F.stack_cutmix(rows, perm, (1, 3, 0, 2)), slow_cut)
 
@@ -245,8 +249,9 @@ IN_PLACE = [  # (collate, whether it mixes the base collate's batch in place)
 @needs_kernels
 @pytest.mark.parametrize("make,expect_in_place", IN_PLACE)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.uint8])
-@pytest.mark.parametrize("side", [6, 120])  # chunked and row-wise MixUp orientations
+@pytest.mark.parametrize("side", [6, 160])  # chunked and row-wise (float32 rows of 256 KiB or more) MixUp
 def test_mixing_a_base_collates_batch_in_place_gives_the_same_bits(make, expect_in_place, dtype, side, monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # as in a DataLoader worker
     from collate import BatchStage
     from loaders.image import Cutout
 
@@ -265,7 +270,7 @@ def test_mixing_a_base_collates_batch_in_place_gives_the_same_bits(make, expect_
         mixed_where_it_lies = in_place[0].data_ptr() == made[-1].data_ptr()
         monkeypatch.setattr(Spy, "mix_in_place", False)
         copied = make(stage)(batch)
-        monkeypatch.undo()
+        monkeypatch.setattr(Spy, "mix_in_place", True)
         assert copied[0].data_ptr() != made[-1].data_ptr()
         assert torch.equal(in_place[0], copied[0]) and torch.equal(in_place[1], copied[1])
         assert mixed_where_it_lies == expect_in_place
