@@ -64,7 +64,7 @@ import numpy as np
 import torch
 
 from .transform import Transform
-from .validation import check_callable, check_number
+from .validation import check_callable
 
 __all__ = ["Seeded", "RNG_NAMES", "check_rngs", "seeded_call", "draw_seed"]
 
@@ -303,12 +303,7 @@ class Seeded(Transform):
             TypeError: ``rng`` is not a ``numpy.random.Generator``.
             ValueError: ``strength`` outside [0, 1].
         """
-        if type(strength) is not float or not 0.0 <= strength <= 1.0:
-            strength = check_number("strength", strength, low=0.0, high=1.0)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
-            )
+        strength = self._sample_args(rng, strength)
         bits = rng.bit_generator
         if (int(bits.random_raw()) >> 11) * _TO_UNIT >= self.effective_p(strength):
             return {"apply": False}
@@ -330,15 +325,8 @@ class Seeded(Transform):
         """
         if not params.get("apply", True):
             return x
-        if self.rngs != _TORCH_ONLY:
-            return seeded_call(self._run, x, params["seed"], self.rngs)
-        # torch's generator alone (TorchVision, TorchAudio): the steps of seeded_call inline, so that
-        # after a heavy op (which evicts the interpreter's caches) as little code as possible runs cold
-        gen = torch.default_generator
-        with _STATE.lock:
-            saved = gen.get_state()
-            gen.manual_seed(params["seed"])
-            try:
-                return self._run(x)
-            finally:
-                gen.set_state(saved)
+        if (
+            self.rngs == _TORCH_ONLY
+        ):  # TorchVision, TorchAudio: straight to the steps (few frames run cold after a heavy op)
+            return _torch_only(self._run, x, params["seed"])
+        return seeded_call(self._run, x, params["seed"], self.rngs)

@@ -127,16 +127,21 @@ class Transform:
             TypeError: ``rng`` is not a ``numpy.random.Generator``.
             ValueError: ``strength`` outside [0, 1].
         """
-        strength = _check_strength(strength)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
-            )
+        strength = self._sample_args(rng, strength)
         apply = bool(rng.random() < self.effective_p(strength))
         params: dict[str, Any] = {"apply": apply}
         if apply:
             params.update(self._sample(rng, strength))
         return params
+
+    def _sample_args(self, rng: Any, strength: Any) -> float:
+        """The checks of `sample`'s arguments (one place for every override): returns ``strength`` as float."""
+        strength = _check_strength(strength)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
+            )
+        return strength
 
     def apply(self, x: Any, params: dict[str, Any]) -> Any:
         """Apply drawn ``params`` to ``x`` deterministically. Never mutates ``x``.
