@@ -242,28 +242,32 @@ def _cutout_rows(t: Cutout, x: torch.Tensor, xn: np.ndarray, gens: Any, strength
     return x
 
 
-def _cutout_batch_draws(t: Cutout, x: torch.Tensor, gens: Any, strength: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def _cutout_batch_draws(
+    t: Cutout, x: torch.Tensor, gens: Any, strength: Any
+) -> tuple[tuple[int, str, Any], np.ndarray, np.ndarray] | None:
     """Every row's Cutout draws from the first words of its stream, at once; ``None``: take the loop.
 
     For a Cutout with a fixed hole count and size ([Cutout.fixed_draws][loaders.image.Cutout.fixed_draws])
     ``sample`` draws ``rng.random()`` (apply or not) and, when applied, ``rng.random(2)`` per hole, so
     the first ``1 + 2 * holes`` words of each sample's stream decide everything
-    (``(raw >> 11) * 2**-53`` is ``rng.random()``). Returns the applied rows and their uniforms
-    ``(rows, u)``, ``u[:, 1 + 2k]`` and ``u[:, 2 + 2k]`` the centre of hole ``k``.
+    (``(raw >> 11) * 2**-53`` is ``rng.random()``). Returns ``(fixed_draws, rows, u)``: the applied
+    rows and their uniforms, ``u[:, 1 + 2k]`` and ``u[:, 2 + 2k]`` the centre of hole ``k``.
     """
     fixed = t.fixed_draws()
     if fixed is None or type(strength) is not float or not 0.0 <= strength <= 1.0:
         return None
     u = (gens.first_words(1 + 2 * fixed[0]) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
     rows = np.flatnonzero(u[:, 0] < t.effective_p(strength))
-    return rows, u[rows]
+    return fixed, rows, u[rows]
 
 
-def _fill_drawn_holes(t: Cutout, x: torch.Tensor, xn: np.ndarray, rows: np.ndarray, u: np.ndarray) -> torch.Tensor:
+def _fill_drawn_holes(
+    t: Cutout, x: torch.Tensor, xn: np.ndarray, fixed: tuple[int, str, Any], rows: np.ndarray, u: np.ndarray
+) -> torch.Tensor:
     """Apply the draws of `_cutout_batch_draws` in place, with the same result as the per-row loop."""
     if len(rows) == 0:
         return x
-    holes, unit, size = t.fixed_draws() or (0, "px", 0)
+    holes, unit, size = fixed
     first = int(rows[0])
     fill = _fast_cutout_fill(t, x[first])  # decided on the first applied row, as the loop does
     if fill is None:  # a fill the in-place path does not take: Cutout itself on each applied row
