@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch.utils.data import get_worker_info
 
-from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng
+from loaders.keys import COLLATE_STREAM, KeyedBatch, batch_rng, permutation
 from loaders.validation import check_number
 
 __all__ = ["CollateRandomness", "MixingSwitch", "PAIRINGS", "check_pairing", "draw_pairing"]
@@ -177,15 +177,11 @@ def draw_pairing(rng: np.random.Generator, n: int, pairing: str = "derangement")
         ([0, 1, 2, 3, 4], True)
     """
     if pairing == "permutation":
-        return rng.permutation(n)
+        return permutation(rng, n)
     if pairing == "derangement":
         if n < 2:
             return np.arange(n)
-        ar = np.arange(n)
-        while True:
-            perm = rng.permutation(n)
-            if not (perm == ar).any():
-                return perm
+        return permutation(rng, n, fixed_points=False)  # numpy's draws, redrawn in C until no fixed point
     if pairing == "roll":
         return np.roll(np.arange(n, dtype=np.int64), 1)
     if pairing == "flip":

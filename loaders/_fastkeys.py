@@ -49,6 +49,7 @@ __all__ = [
     "fresh_generator",
     "Rekeyer",
     "BatchGenerators",
+    "permutation",
 ]
 
 #: All 64-bit words.
@@ -310,3 +311,42 @@ class BatchGenerators:
             f"BatchGenerators(seed={self.seed}, epoch={self.epoch}, indices={list(self.indices)!r}, "
             f"stream={self.stream})"
         )
+
+
+def permutation(rng: np.random.Generator, n: int, fixed_points: bool = True) -> np.ndarray:
+    """``rng.permutation(n)``, redrawn until no entry is its own index unless ``fixed_points``.
+
+    The same draws as numpy's (the result and the generator's state after it are numpy's), in one
+    C call where the extension is built: numpy's ``Generator.permutation`` shuffles an ``arange``
+    by Fisher-Yates from the end with masked rejection, which the extension repeats on the
+    generator's own bit generator (numpy's documented ``capsule`` interface), under its lock.
+    Without the extension, or for a generator of another type, numpy draws it.
+
+    Args:
+        rng: a numpy ``Generator``.
+        n: the length, at least 0.
+        fixed_points: allow ``perm[i] == i``; ``False`` redraws the whole permutation until there
+            is none (a uniformly random derangement; about e = 2.7 draws on average), except for
+            ``n < 2``, which has no derangement and gets the one permutation.
+
+    Returns:
+        The permutation, an int64 array.
+
+    Example:
+        >>> a, b = np.random.default_rng(4), np.random.default_rng(4)
+        >>> permutation(a, 6).tolist() == b.permutation(6).tolist(), a.random() == b.random()
+        (True, True)
+    """
+    if _native is not None and type(rng) is np.random.Generator:
+        bits = rng.bit_generator
+        out = np.empty(n, dtype=np.int64)
+        with bits.lock:
+            _native.derangement(bits.capsule, out, fixed_points)
+        return out
+    perm = rng.permutation(n)
+    if fixed_points or n < 2:
+        return perm
+    ar = np.arange(n)
+    while (perm == ar).any():
+        perm = rng.permutation(n)
+    return perm

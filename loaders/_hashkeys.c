@@ -10,6 +10,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 
@@ -120,10 +121,78 @@ static PyObject *philox_words(PyObject *self, PyObject *args) {
     Py_RETURN_TRUE;
 }
 
+
+/* ------------------------------------------------------------------ derangement */
+
+/* numpy's bit generator interface (numpy/random/bitgen.h, documented in numpy's "Extending"
+ * pages): a Generator's bit_generator.capsule holds a pointer to this struct. */
+typedef struct {
+    void *state;
+    uint64_t (*next_uint64)(void *st);
+    uint32_t (*next_uint32)(void *st);
+    double (*next_double)(void *st);
+    uint64_t (*next_raw)(void *st);
+} bitgen_t;
+
+/* numpy's random_interval: a value in [0, max] by masked rejection (what Generator.shuffle draws). */
+static inline uint64_t random_interval(bitgen_t *bg, uint64_t max) {
+    if (max == 0) return 0;
+    uint64_t mask = max, value;
+    mask |= mask >> 1, mask |= mask >> 2, mask |= mask >> 4, mask |= mask >> 8, mask |= mask >> 16, mask |= mask >> 32;
+    if (max <= 0xffffffffULL) {
+        while ((value = (bg->next_uint32(bg->state) & mask)) > max) {
+        }
+    } else {
+        while ((value = (bg->next_uint64(bg->state) & mask)) > max) {
+        }
+    }
+    return value;
+}
+
+/* derangement(capsule, out, fixed_points_allowed): Generator.permutation(n) into the int64 buffer
+ * `out` (n = its length), the same draws numpy makes (arange, then Fisher-Yates from the end with
+ * random_interval); unless fixed_points_allowed, redrawn until no entry is its own index (the
+ * rejection loop of collate.randomness.draw_pairing). The caller holds the bit generator's lock. */
+static PyObject *derangement(PyObject *self, PyObject *args) {
+    PyObject *capsule, *out_obj;
+    int any_perm;
+    if (!PyArg_ParseTuple(args, "OOp", &capsule, &out_obj, &any_perm)) return NULL;
+    bitgen_t *bg = (bitgen_t *)PyCapsule_GetPointer(capsule, "BitGenerator");
+    if (bg == NULL) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(out_obj, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    if (view.itemsize != 8 || view.format == NULL || (strcmp(view.format, "l") != 0 && strcmp(view.format, "q") != 0 &&
+                                                      strcmp(view.format, "<q") != 0 && strcmp(view.format, "<l") != 0)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "derangement: out must be a contiguous int64 array");
+        return NULL;
+    }
+    int64_t *a = (int64_t *)view.buf;
+    const Py_ssize_t n = view.len / 8;
+    Py_BEGIN_ALLOW_THREADS
+    for (;;) {
+        for (Py_ssize_t i = 0; i < n; i++) a[i] = i;
+        for (Py_ssize_t i = n - 1; i >= 1; i--) {
+            const Py_ssize_t j = (Py_ssize_t)random_interval(bg, (uint64_t)i);
+            const int64_t t = a[i];
+            a[i] = a[j], a[j] = t;
+        }
+        if (any_perm || n < 2) break;
+        Py_ssize_t i = 0;
+        while (i < n && a[i] != i) i++;
+        if (i == n) break;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"hash_indices", hash_indices, METH_O, "hash_indices(indices) -> int | None: the batch hash of _fastkeys."},
     {"philox_words", philox_words, METH_VARARGS,
      "philox_words(out, key0, key1, c1, indices, c3, n_words) -> bool: the first words of keyed Philox streams."},
+    {"derangement", derangement, METH_VARARGS,
+     "derangement(capsule, out, any_perm): numpy's Generator.permutation into out, redrawn until no fixed point."},
     {NULL, NULL, 0, NULL},
 };
 

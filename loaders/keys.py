@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ._fastkeys import MASK64, BatchGenerators, Rekeyer, fold64, fresh_generator, hash_indices
+from ._fastkeys import MASK64, BatchGenerators, Rekeyer, fold64, fresh_generator, hash_indices, permutation
 
 __all__ = [
     "SampleKey",
@@ -48,6 +48,7 @@ __all__ = [
     "rekeyed_sample_rng",
     "batch_rng",
     "as_generator",
+    "permutation",
     "SAMPLE_STREAM",
     "COLLATE_STREAM",
     "SHUFFLE_STREAM",

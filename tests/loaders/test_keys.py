@@ -25,6 +25,7 @@ from loaders.keys import (
     SampleKey,
     SharedValue,
     batch_rng,
+    permutation,
     rekeyed_sample_rng,
     sample_rng,
 )
@@ -294,3 +295,41 @@ def test_first_words_checks_indices():
     with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
         BatchGenerators(seed=0, epoch=0, indices=[1, -2]).first_words(2)
     assert BatchGenerators(seed=0, epoch=0, indices=np.arange(3)).first_words(2).shape == (3, 2)
+
+
+@pytest.mark.parametrize("bits", [np.random.Philox, np.random.PCG64, np.random.SFC64, np.random.MT19937])
+@pytest.mark.parametrize("native", [True, False])
+def test_permutation_draws_numpys_permutation(bits, native, monkeypatch):
+    from loaders import _fastkeys
+
+    if native:
+        assert _fastkeys._native is not None  # make test's install builds the C extension
+    else:
+        monkeypatch.setattr(_fastkeys, "_native", None)
+    for seed in range(40):
+        for n in (0, 1, 2, 3, 17, 128, 1000):
+            ours, ref = np.random.Generator(bits(seed)), np.random.Generator(bits(seed))
+            got = permutation(ours, n)
+            assert got.dtype == np.int64 and got.tolist() == ref.permutation(n).tolist()
+            # a derangement: numpy's permutations drawn one after the other until one has no fixed point
+            got = permutation(ours, n, fixed_points=False)
+            want = ref.permutation(n)
+            while n >= 2 and (want == np.arange(n)).any():
+                want = ref.permutation(n)
+            assert got.tolist() == want.tolist()
+            assert n < 2 or not (got == np.arange(n)).any()
+            assert ours.random() == ref.random()  # the generator is left where numpy leaves it
+
+
+def test_permutation_is_fisher_yates_from_the_end_with_masked_rejection():
+    # the algorithm written out, on the stream's 32-bit outputs: for i = n-1 .. 1, j = the first
+    # output whose low bits (the smallest mask covering i) are <= i; swap a[i] and a[j]
+    rng, ref = np.random.default_rng(11), np.random.default_rng(11)
+    perm = permutation(rng, 6)
+    a = list(range(6))
+    for i in range(5, 0, -1):
+        mask = (1 << i.bit_length()) - 1
+        while (j := int(ref.integers(0, 2**32, dtype=np.uint32)) & mask) > i:
+            pass
+        a[i], a[j] = a[j], a[i]
+    assert perm.tolist() == a
