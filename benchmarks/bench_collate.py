@@ -16,7 +16,9 @@ Every mixing collate runs with ``p=1`` (every batch is mixed). Methods are inter
 in an order shuffled every repetition; times are medians, and a ratio is the median over repetitions of the
 method's time divided by ``default_collate``'s in the same repetition. A second table scales the batch (B in
 {32, 128, 512}) and reports whether the cost is linear in B (a fixed cost per batch plus a flat marginal cost
-per sample). A third row, only with CUDA, compares mixing in the collate with mixing on the device after the
+per sample); rows that are not are rerun in a child process where glibc keeps freed memory, which shows whether
+the jump is the allocator's (fresh pages for every batch above 32 MB) or the collate's.
+A third row, only with CUDA, compares mixing in the collate with mixing on the device after the
 transfer (``on_device=True`` + ``collate.functional.apply_mix``) for 3x224x224, B = 256.
 
 Writes ``benchmarks/results/collate.json``. ``--quick`` does a short run.
@@ -32,11 +34,15 @@ import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import torch
+from scaling import marginal_growth, verdict
 from torch.utils.data import default_collate
 
 from collate import CutMix, MixUp
@@ -48,6 +54,12 @@ CLASSES = {224: 1000, 32: 100}
 #: Targets of the issue this benchmark checks (ratios against default_collate in the same run).
 SMALL_FLOAT_TARGET = 2.0
 UINT8_MIXUP_TARGET = 3.0
+#: The configurations of the scaling table (B in {32, 128, 512}).
+SCALING_CONFIGS = (
+    ("3x32x32 float32", (3, 32, 32), torch.float32),
+    ("3x32x32 uint8", (3, 32, 32), torch.uint8),
+    ("3x224x224 uint8", (3, 224, 224), torch.uint8),
+)
 
 
 def _peers():
@@ -194,16 +206,14 @@ def main_table(args, results):
 
 
 def scaling_table(args, results):
-    print("Scaling with the batch size (ratio vs default_collate; us per sample of ours). Linear = cost a + b*B: the")
-    print("marginal cost per sample from the middle to the largest B is within 0.67-1.5x of the one from the")
-    print("smallest to the middle (a fixed cost per batch makes the cost per sample fall with B; that is still linear)")
-    print(f"{'config':18s} {'method':12s} " + " ".join(f"{'B=' + str(b):>16s}" for b in (32, 128, 512)) + "  linear")
+    print("Scaling with the batch size (ratio vs default_collate; us per sample of ours). Linear = cost at most")
+    print("a + b*B: the marginal cost per sample from the middle to the largest B at most 1.5x the one from the")
+    print("smallest to the middle (benchmarks/scaling.py; a marginal cost that falls with B passes, labelled 'falls')")
+    print(f"{'config':18s} {'method':15s} " + " ".join(f"{'B=' + str(b):>16s}" for b in (32, 128, 512)) + "  linear")
     lines = []
-    for name, shape, dtype in (
-        ("3x32x32 float32", (3, 32, 32), torch.float32),
-        ("3x32x32 uint8", (3, 32, 32), torch.uint8),
-        ("3x224x224 uint8", (3, 224, 224), torch.uint8),
-    ):
+    for name, shape, dtype in SCALING_CONFIGS:
+        if args.scaling_configs and name not in args.scaling_configs:
+            continue
         k = CLASSES[shape[-1]]
         per = {}
         for b in (32, 128, 512):
@@ -212,7 +222,7 @@ def scaling_table(args, results):
             per[b] = time_ratios(
                 methods(dtype, k, peers=False), make_batch(b, shape, dtype, k), _reps(shape[-1], b, args.quick)
             )
-        for m in ("ours MixUp", "ours CutMix"):
+        for m in ("default_collate", "ours MixUp", "ours CutMix"):  # default_collate: how stacking alone scales
             cells, us = [], {}
             for b in (32, 128, 512):
                 if b not in per:
@@ -233,17 +243,46 @@ def scaling_table(args, results):
                     }
                 )
             bs = sorted(us)
-            if len(bs) == 3:  # marginal cost per sample of the two steps (seconds per sample)
-                lo, mid, hi = bs
-                t = {b: us[b] * b for b in bs}
-                growth = ((t[hi] - t[mid]) / (hi - mid)) / max((t[mid] - t[lo]) / (mid - lo), 1e-9)
+            if len(bs) == 3:  # marginal cost per sample of the two steps
+                growth = marginal_growth({b: us[b] * b for b in bs})
             else:  # two sizes only (--quick at 224): the cost per sample may not rise
                 growth = us[bs[-1]] / us[bs[0]]
-            linear = 0.67 <= growth <= 1.5 if len(bs) == 3 else growth <= 1.5
+            linear, label = verdict(growth)
             lines.append((name, m, growth, linear))
-            print(f"{name:18s} {m:12s} " + " ".join(cells) + f"  {'yes' if linear else 'NO'} ({growth:.2f})")
+            print(f"{name:18s} {m:15s} " + " ".join(cells) + f"  {label}")
     print()
     return lines
+
+
+def kept_memory_rows(args, lines):
+    """The scaling rows that were not linear, rerun in a child process where glibc keeps freed memory.
+
+    glibc serves an allocation above its mmap threshold (at most 32 MB) with fresh pages from the
+    kernel, which faults and zeroes each one, and returns them on free; so a 77 MB batch (224 px,
+    B = 512) costs page faults every time, whatever collates it. ``MALLOC_MMAP_THRESHOLD_`` and
+    ``MALLOC_TRIM_THRESHOLD_`` raised make glibc reuse the freed batch, as for the smaller ones:
+    if the rows are linear then, the jump belongs to the allocator. Returns ``(name, method, growth,
+    linear)`` rows ([] without glibc or when every row was linear).
+    """
+    bad = sorted({name for name, _, _, ok in lines if not ok})
+    if not bad or platform.libc_ver()[0] != "glibc":
+        return []
+    print("Rows not linear, rerun in a child process with glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_=2**30,")
+    print("MALLOC_TRIM_THRESHOLD_=2**33); otherwise every allocation above 32 MB gets fresh pages, faulted and zeroed")
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**33))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "kept.json"
+        cmd = [sys.executable, __file__, "--scaling-only", "--no-rerun", "--threads", str(args.threads)]
+        cmd += ["--out", str(out)]
+        cmd += ["--quick"] if args.quick else []
+        for name in bad:
+            cmd += ["--scaling-config", name]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        rows = json.loads(out.read_text())["linear"]
+    table = proc.stdout.split("Scaling with the batch size", 1)[-1].splitlines()
+    print("\n".join(line for line in table if line.startswith(tuple(bad))))
+    print()
+    return [tuple(r) for r in rows]
 
 
 def device_row(args, results):
@@ -317,6 +356,15 @@ def main(argv=None):
         help="torch.set_num_threads (default 1: DataLoader workers run collate_fn with one thread)",
     )
     ap.add_argument("--skip-scaling", action="store_true", help="only the peer table")
+    ap.add_argument("--scaling-only", action="store_true", help="only the scaling table")
+    ap.add_argument("--no-rerun", action="store_true", help="no rerun of the rows that are not linear")
+    ap.add_argument(
+        "--scaling-config",
+        dest="scaling_configs",
+        action="append",
+        choices=[c[0] for c in SCALING_CONFIGS],
+        help="a row of the scaling table to run (repeatable; default: all)",
+    )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "collate.json"))
     args = ap.parse_args(argv)
     if args.threads:
@@ -328,17 +376,27 @@ def main(argv=None):
         f"{platform.processor() or platform.machine()}, load average {os.getloadavg()[0]:.1f}; quick={args.quick}"
     )
     print("(timings on a shared machine are noisy; ratios are within one process, methods interleaved)")
-    checks = main_table(args, results)
+    checks = [] if args.scaling_only else main_table(args, results)
     scaling = [] if args.skip_scaling else scaling_table(args, results)
-    device_row(args, results)
+    kept = kept_memory_rows(args, scaling) if scaling and not args.no_rerun else []
+    if not args.scaling_only:
+        device_row(args, results)
     print("Targets:")
     for line in checks:
         print("  " + line)
     if scaling:
-        bad = [f"{n} {m}" for n, m, _, ok in scaling if not ok]
+        bad = [f"{n} {m}" for n, m, _, ok in scaling if not ok and m != "default_collate"]
+        base_bad = {n for n, m, _, ok in scaling if not ok and m == "default_collate"}
         print(
             "  cost linear in B (fixed cost per batch + flat marginal cost per sample): "
             + (f"NO for {', '.join(bad)}" if bad else "yes for every row")
+            + (f" (default_collate not linear either for {', '.join(sorted(base_bad))})" if base_bad else "")
+        )
+    if kept:
+        still = [f"{n} {m}" for n, m, _, ok in kept if not ok and m != "default_collate"]
+        print(
+            "  with glibc keeping freed memory: "
+            + (f"still NO for {', '.join(still)}" if still else "linear (the jump is the allocator's)")
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -351,6 +409,8 @@ def main(argv=None):
                 "torch": torch.__version__,
                 "checks": checks,
                 "results": results,
+                "linear": [list(r) for r in scaling],
+                "linear_with_freed_memory_kept": [list(r) for r in kept],
             },
             indent=2,
         )

@@ -60,6 +60,8 @@ from torch.utils.data import DataLoader, Dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from scaling import marginal_growth, verdict  # noqa: E402
+
 from collate import BatchStage, MixUpOrCutMix  # noqa: E402
 from loaders import AugmentedDataset, Lambda  # noqa: E402
 from loaders.image import Cutout  # noqa: E402
@@ -345,14 +347,9 @@ def main(argv=None) -> int:
                 s = r["samples_per_second"]
                 us[bs] = 1e6 / s["ours stage"]
                 cells.append(f"{r['ours_stage_vs_plain']:8.2f}x {us[bs]:7.2f}us")
-            # linear = time per batch a + b*B: the marginal cost per sample from 128 to 512 within 0.67-1.5x
-            # of the one from 32 to 128 (the fixed cost per batch makes the cost per sample fall with B)
-            t = {b: us[b] * b for b in us}
-            growth = ((t[512] - t[128]) / 384) / max((t[128] - t[32]) / 96, 1e-9)
-            print(
-                f"{workers:>8} " + " ".join(cells) + f"  {'yes' if 0.67 <= growth <= 1.5 else 'NO'} ({growth:.2f})",
-                flush=True,
-            )
+            # linear = time per batch at most a + b*B (benchmarks/scaling.py)
+            label = verdict(marginal_growth({b: us[b] * b for b in us}))[1]
+            print(f"{workers:>8} " + " ".join(cells) + f"  {label}", flush=True)
 
     ov = bench_overhead(5 if args.quick else 15)
     results["overhead"] = ov
