@@ -665,7 +665,8 @@ class _MixCollate(MixingSwitch):
         perm = params["perm"]
         any_mix, any_cut = "mixup" in kinds, "cutmix" in kinds
         if kernel is None:
-            kernel = any_mixed and kernels.usable(out, rows)  # checked once for every kernel below
+            # checked once for every kernel below; the rows' dtypes were checked when they were read
+            kernel = any_mixed and kernels.usable(out, rows, same_dtype=True)
         perm_t = scratch = None
         if not kernel:  # what the torch paths reuse
             perm_t = torch.from_numpy(perm_arr) if perm_arr.dtype == np.int64 else None

@@ -137,12 +137,14 @@ def isa() -> str | None:
     return None if _c is None else str(_c.isa())
 
 
-def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
+def usable(out: Tensor, rows: Sequence[Tensor], *, same_dtype: bool = False) -> bool:
     """Whether the kernels may run: CPU, one dtype and shape, contiguous or channels-last views, one thread or small.
 
     Args:
         out: the ``(B, *shape)`` output.
         rows: the ``B`` per-sample tensors.
+        same_dtype: the caller checked that every row has one dtype (as `as_tensor_inputs` does); only the
+            first row's is then compared with ``out``'s (each pass over 128 rows costs several µs).
 
     Returns:
         ``True`` when every condition of the module docstring holds.
@@ -160,15 +162,27 @@ def usable(out: Tensor, rows: Sequence[Tensor]) -> bool:
         return False
     if out.numel() * out.element_size() >= THREADED_BYTES and torch.get_num_threads() > 1:
         return False
-    if set(map(_DTYPE, rows)) != {out.dtype} or set(map(_SHAPE, rows)) != {out.shape[1:]}:
+    if isinstance(rows, StackedRows):  # the rows of one batch tensor: one dtype, shape and device
+        x = rows.x
+        if x.dtype != out.dtype or x.shape[1:] != out.shape[1:] or not x.is_cpu or not x.is_contiguous():
+            return False
+        return not (x.is_neg() or x.is_conj())
+    if (rows[0].dtype != out.dtype if same_dtype else set(map(_DTYPE, rows)) != {out.dtype}) or set(
+        map(_SHAPE, rows)
+    ) != {out.shape[1:]}:
         return False
     if not all(map(_IS_CPU, rows)):
         return False
     if not all(map(Tensor.is_contiguous, rows)) and set(map(Tensor.stride, rows)) != {_channels_last(out)}:
         return False
-    # views with a pending negation or conjugation: their memory does not hold their values (public ops make
-    # them for complex tensors and their floating `.imag` only)
+    # views with a pending negation or conjugation: their memory does not hold their values. Public ops make
+    # them for complex tensors and their real `.imag` only; such a real view has even strides (twice the complex
+    # ones), so rows of more than one element that passed the checks above (an element stride of 1, or
+    # channels-last strides, which start with 1) are not among them: the pass over the rows is needed only for
+    # complex rows and rows of one element
     if not out.is_floating_point() and not out.is_complex():
+        return True
+    if out.is_floating_point() and out.numel() > out.shape[0]:
         return True
     return not any(map(Tensor.is_neg, rows)) and (not out.is_complex() or not any(map(Tensor.is_conj, rows)))
 

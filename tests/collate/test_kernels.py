@@ -89,6 +89,22 @@ def test_usable_refuses_what_the_kernels_cannot_read():
     assert not kernels.usable(out, good[:2] + [torch.rand(4, 5, dtype=torch.complex64).conj().imag])  # negated view
     assert not kernels.usable(out[:, :, :4], [r[:, :4] for r in good])  # a non-contiguous output
     assert not kernels.usable(torch.empty(2, 4, 5), good)  # batch size
+    # negated views of one element are contiguous: still found
+    one = [torch.rand(1, 1), torch.rand(1, 1, dtype=torch.complex64).conj().imag]
+    assert one[1].is_neg() and one[1].is_contiguous()
+    assert not kernels.usable(torch.empty(2, 1, 1), one) and kernels.usable(torch.empty(2, 1, 1), one[:1] * 2)
+    z = torch.rand(4, 5, dtype=torch.complex64)
+    assert not kernels.usable(torch.empty(2, 4, 5, dtype=torch.complex64), [z, z.conj()])  # a pending conjugation
+    assert kernels.usable(torch.empty(2, 4, 5, dtype=torch.complex64), [z, z])
+    # same_dtype: the caller checked the rows' dtypes, the first row's is still compared with out's
+    assert kernels.usable(out, good, same_dtype=True)
+    assert not kernels.usable(out.double(), good, same_dtype=True)
+    # the rows of one batch tensor
+    x = torch.rand(3, 4, 5)
+    assert kernels.usable(out, kernels.StackedRows(x))
+    assert not kernels.usable(out, kernels.StackedRows(x.double()))
+    assert not kernels.usable(out, kernels.StackedRows(torch.rand(3, 5, 4)))
+    assert not kernels.usable(out, kernels.StackedRows(torch.rand(3, 5, 4).transpose(1, 2)))
 
 
 @needs_kernels
@@ -152,7 +168,7 @@ def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype
     batch = _batch(shape, dtype, channels_last=channels_last)
     assert kernels.usable(torch.empty(len(batch), *shape, dtype=dtype), [x for x, _ in batch])
     fast = make()(batch)
-    monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
+    monkeypatch.setattr(kernels, "usable", lambda out, rows, **kw: False)
     slow = make()(batch)
     assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
 
@@ -162,7 +178,7 @@ def test_collates_give_the_same_bits_with_and_without_kernels(make, shape, dtype
 def test_functional_api_same_bits(side, monkeypatch):
     rows = [torch.randn(3, side, side, generator=torch.Generator().manual_seed(i)) for i in range(6)]
     perm, lam = [5, 0, 1, 2, 3, 4], [0.1, 0.9, 0.5, 1.0, 0.3, 0.7]
-    monkeypatch.setattr(kernels, "usable", lambda out, rows: False)
+    monkeypatch.setattr(kernels, "usable", lambda out, rows, **kw: False)
     slow = F.stack_mixup(rows, perm, lam)
     slow_cut = F.stack_cutmix(rows, perm, (1, 3, 0, 2))
     monkeypatch.undo()
