@@ -128,6 +128,7 @@ from _digits import (  # noqa: E402
 from collate import CutMix, MixUp  # noqa: E402
 from loaders import AugmentedDataset  # noqa: E402
 from loaders.image import Cutout  # noqa: E402
+from loaders.image.functional import hole_boxes  # noqa: E402
 
 COLORS = {"none": "#444444", "cutout": "#1f77b4", "mix": "#ff7f0e", "both": "#2ca02c", "adaptive": "#d62728"}
 
@@ -404,7 +405,9 @@ def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
     labels_all = train.labels.tolist()
     idx = [labels_all.index(c) for c in range(n)]
     plain = AugmentedDataset(train, None, seed=seed)
-    cut = AugmentedDataset(train, Cutout(**{**CUTOUT_ARGS, "p": 1.0}), seed=seed)
+    # return_params: each sample carries its draw, so the figure can outline the hole (filled with 0, it is
+    # invisible on the black background of the digits)
+    cut = AugmentedDataset(train, Cutout(**{**CUTOUT_ARGS, "p": 1.0}), seed=seed, return_params=True)
     batch = plain.__getitems__(idx)  # a KeyedBatch: the collates key their draws on it
     mix_x, _, mix_p = MixUp(NUM_CLASSES, alpha=MIX_ARGS["mixup_alpha"], per_sample=True, seed=seed, return_params=True)(
         batch
@@ -413,10 +416,22 @@ def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
         batch
     )
     labels = [s[1] for s in batch]
+    cut_samples = cut.__getitems__(idx)
+    side_h, side_w = batch[0][0].shape[-2:]
+    # boxes to outline, per row of the grid: (y0, y1, x0, x1) half-open pixel ranges
+    outlines: list[list[list[Any]]] = [
+        [[] for _ in idx],
+        [hole_boxes(p["params"]["holes"], p["params"]["unit"], side_h, side_w) for *_, p in cut_samples],
+        [[] for _ in idx],
+        [
+            [box] if mode == "cutmix" and box is not None else []
+            for mode, box in zip(cm_p["mode"], cm_p["box"], strict=True)
+        ],
+    ]
     rows = [
         [s[0] for s in batch],
         [f"label {y}" for y in labels],
-        [s[0] for s in cut.__getitems__(idx)],
+        [s[0] for s in cut_samples],
         [f"Cutout, label {y}" for y in labels],
         list(mix_x),
         [
@@ -435,9 +450,18 @@ def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
         for c in range(n):
             ax = axes[r, c]
             ax.imshow(images[c][0].numpy(), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+            colour = "red" if r == 1 else "deepskyblue"
+            for y0, y1, x0, x1 in outlines[r][c]:  # pixel i covers [i - 0.5, i + 0.5] in imshow's coordinates
+                box = plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, edgecolor=colour, linewidth=2)
+                box.set_clip_on(False)  # a box on the border keeps its whole outline
+                ax.add_patch(box)
             ax.set_title(titles[c], fontsize=8)
             ax.axis("off")
-    fig.suptitle(f"Augmented 8x8 training digits (keyed draws, seed {seed})", fontsize=11)
+    fig.suptitle(
+        f"Augmented 8x8 training digits (keyed draws, seed {seed}); red: Cutout hole (filled with 0), "
+        "blue: CutMix box (the partner's pixels)",
+        fontsize=10,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
