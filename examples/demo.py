@@ -396,12 +396,14 @@ def _pair_title(kind: str, lam: float, a: int, b: int, same: bool) -> str:
     return f"{kind} \u03bb={lam:.2f}\n" + (f"{a} (with itself)" if same else f"{a} + {b}")
 
 
-def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
-    """Rows: originals, Cutout, MixUp, CutMix (titles carry labels and lambdas from `return_params`).
+def sample_grid(train: Digits, seed: int, n: int = 8) -> dict[str, Any]:
+    """What the sample grid shows, row by row: originals, Cutout, MixUp, CutMix.
 
     The columns are the first training image of classes 0..n-1, so mixed pairs show two digits.
+    Returns ``images`` and ``titles`` (four rows of n), ``outlines`` (per row and column the boxes
+    ``(y0, y1, x0, x1)`` to outline: the Cutout holes and the CutMix boxes, from the draws that
+    ``return_params=True`` logs) and ``cutmix_partners`` (the partner of each CutMix column).
     """
-    plt = _plt()
     labels_all = train.labels.tolist()
     idx = [labels_all.index(c) for c in range(n)]
     plain = AugmentedDataset(train, None, seed=seed)
@@ -418,40 +420,45 @@ def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
     labels = [s[1] for s in batch]
     cut_samples = cut.__getitems__(idx)
     side_h, side_w = batch[0][0].shape[-2:]
-    # boxes to outline, per row of the grid: (y0, y1, x0, x1) half-open pixel ranges
-    outlines: list[list[list[Any]]] = [
-        [[] for _ in idx],
-        [hole_boxes(p["params"]["holes"], p["params"]["unit"], side_h, side_w) for *_, p in cut_samples],
-        [[] for _ in idx],
-        [
-            [box] if mode == "cutmix" and box is not None else []
-            for mode, box in zip(cm_p["mode"], cm_p["box"], strict=True)
+    return {
+        "images": [[s[0] for s in batch], [s[0] for s in cut_samples], list(mix_x), list(cm_x)],
+        "titles": [
+            [f"label {y}" for y in labels],
+            [f"Cutout, label {y}" for y in labels],
+            [
+                _pair_title("MixUp", lam, labels[i], labels[j], i == j)
+                for i, (lam, j) in enumerate(zip(mix_p["lam"], mix_p["perm"], strict=True))
+            ],
+            [
+                _pair_title("CutMix", lam, labels[i], labels[j], i == j)
+                for i, (lam, j) in enumerate(zip(cm_p["lam"], cm_p["perm"], strict=True))
+            ],
         ],
-    ]
-    rows = [
-        [s[0] for s in batch],
-        [f"label {y}" for y in labels],
-        [s[0] for s in cut_samples],
-        [f"Cutout, label {y}" for y in labels],
-        list(mix_x),
-        [
-            _pair_title("MixUp", lam, labels[i], labels[j], i == j)
-            for i, (lam, j) in enumerate(zip(mix_p["lam"], mix_p["perm"], strict=True))
+        "outlines": [
+            [[] for _ in idx],
+            [hole_boxes(p["params"]["holes"], p["params"]["unit"], side_h, side_w) for *_, p in cut_samples],
+            [[] for _ in idx],
+            [
+                [box] if mode == "cutmix" and box is not None else []
+                for mode, box in zip(cm_p["mode"], cm_p["box"], strict=True)
+            ],
         ],
-        list(cm_x),
-        [
-            _pair_title("CutMix", lam, labels[i], labels[j], i == j)
-            for i, (lam, j) in enumerate(zip(cm_p["lam"], cm_p["perm"], strict=True))
-        ],
-    ]
+        "cutmix_partners": list(cm_p["perm"]),
+    }
+
+
+def save_sample_grid(train: Digits, seed: int, path: Path, n: int = 8) -> Path:
+    """Draw `sample_grid`: red outlines for the Cutout holes, blue ones for the CutMix boxes."""
+    plt = _plt()
+    grid = sample_grid(train, seed, n)
     fig, axes = plt.subplots(4, n, figsize=(1.5 * n, 7.2))
     for r in range(4):
-        images, titles = rows[2 * r], rows[2 * r + 1]
+        images, titles, outlines = grid["images"][r], grid["titles"][r], grid["outlines"][r]
         for c in range(n):
             ax = axes[r, c]
             ax.imshow(images[c][0].numpy(), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
             colour = "red" if r == 1 else "deepskyblue"
-            for y0, y1, x0, x1 in outlines[r][c]:  # pixel i covers [i - 0.5, i + 0.5] in imshow's coordinates
+            for y0, y1, x0, x1 in outlines[c]:  # pixel i covers [i - 0.5, i + 0.5] in imshow's coordinates
                 box = plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, edgecolor=colour, linewidth=2)
                 box.set_clip_on(False)  # a box on the border keeps its whole outline
                 ax.add_patch(box)

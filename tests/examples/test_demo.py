@@ -254,3 +254,30 @@ def test_networks_and_the_epoch_budget(demo):
     for steps, epochs in ((None, None), (4, 2)):
         with pytest.raises(ValueError, match="exactly one of steps and epochs"):
             _digits.train_run(none, train, val, test, seed=0, steps=steps, epochs=epochs)
+
+
+def test_sample_grid_outlines_the_cutout_holes_and_the_cutmix_boxes(demo):
+    """The figure's outlines sit where the draws changed the pixels: zeros in the holes, the partner in the box."""
+    import _digits
+
+    pool, _ = _digits.load_digits_split()
+    train, _ = _digits.labelled_split(pool, 100, seed=0)
+    grid = demo.sample_grid(train, seed=0)
+    original, cut, _, cutmix = grid["images"]
+    assert all(not boxes for boxes in grid["outlines"][0] + grid["outlines"][2])  # nothing to outline there
+    assert all(grid["outlines"][1])  # Cutout with p=1: every image has a hole
+    for c, boxes in enumerate(grid["outlines"][1]):
+        outside = torch.ones(original[c].shape, dtype=torch.bool)
+        for y0, y1, x0, x1 in boxes:
+            assert 0 <= y0 < y1 <= 8 and 0 <= x0 < x1 <= 8
+            assert (cut[c][..., y0:y1, x0:x1] == 0).all()  # the fill
+            outside[..., y0:y1, x0:x1] = False
+        assert torch.equal(cut[c][outside], original[c][outside])  # and nothing else changed
+    assert any(grid["outlines"][3])
+    for c, boxes in enumerate(grid["outlines"][3]):
+        j = grid["cutmix_partners"][c]
+        outside = torch.ones(original[c].shape, dtype=torch.bool)
+        for y0, y1, x0, x1 in boxes:
+            assert torch.equal(cutmix[c][..., y0:y1, x0:x1], original[j][..., y0:y1, x0:x1])
+            outside[..., y0:y1, x0:x1] = False
+        assert torch.equal(cutmix[c][outside], original[c][outside])
