@@ -60,12 +60,6 @@ class AugmentationError(RuntimeError):
     """
 
 
-def _check_strength(strength: Any) -> float:
-    if type(strength) is float and 0.0 <= strength <= 1.0:  # the common case, without the full check's calls
-        return strength
-    return check_number("strength", strength, low=0.0, high=1.0)
-
-
 class Transform:
     """Base class of every transform: validate in ``__init__``, draw in ``_sample``, compute in ``_apply``.
 
@@ -136,8 +130,9 @@ class Transform:
 
     def _sample_args(self, rng: Any, strength: Any) -> float:
         """The checks of `sample`'s arguments (one place for every override): returns ``strength`` as float."""
-        strength = _check_strength(strength)
-        if not isinstance(rng, np.random.Generator):
+        if type(strength) is not float or not 0.0 <= strength <= 1.0:  # the common case skips the full check
+            strength = check_number("strength", strength, low=0.0, high=1.0, owner=type(self).__name__)
+        if rng.__class__ is not np.random.Generator and not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
             )

@@ -24,7 +24,6 @@ import numpy as np
 
 from ..keys import as_generator
 from ..transform import Transform
-from ..validation import check_number
 from .rng import HashRng
 
 __all__ = ["SEED_SCALE", "StringTransform", "check_text"]
@@ -106,12 +105,7 @@ class StringTransform(Transform, metaclass=abc.ABCMeta):
             TypeError: `rng` is not a `numpy.random.Generator`.
             ValueError: `strength` is outside [0, 1].
         """
-        if strength.__class__ is not float or not 0.0 <= strength <= 1.0:
-            strength = check_number("strength", strength, low=0.0, high=1.0, owner=type(self).__name__)
-        if rng.__class__ is not _GENERATOR and not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"{type(self).__name__}.sample: rng must be a numpy.random.Generator, got {type(rng).__name__}"
-            )
+        strength = self._sample_args(rng, strength)
         p = self.p * strength if self._p_scales else self.effective_p(strength)
         u = rng.random()
         if not u < p:
