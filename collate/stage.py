@@ -188,7 +188,17 @@ def _collate(samples: list[Any], first: Any, key: Any) -> Any:
     x = F.stack(rows)  # the kernel when the rows allow it, else torch.stack as default_collate
     if key is None:
         return x
-    return [x if i == key else default_collate([s[i] for s in samples]) for i in range(len(first))]
+    return [x if i == key else _collate_field([s[i] for s in samples]) for i in range(len(first))]
+
+
+def _collate_field(values: list[Any]) -> Any:
+    """`default_collate` of one field; plain Python ints (labels) directly as its ``torch.tensor(values)``.
+
+    default_collate's type dispatch costs about 20 µs for 128 ints, five times the tensor itself.
+    """
+    if set(map(type, values)) == {int}:
+        return torch.tensor(values)
+    return default_collate(values)
 
 
 def _numpy_view(x: torch.Tensor) -> np.ndarray | None:

@@ -188,3 +188,22 @@ def test_fixed_cutout_draws_all_rows_at_once_with_the_same_result(strength, monk
     assert torch.equal(x, want)
     if strength == 1.0:
         assert bool((x != torch.stack(xs)).any())  # some holes were cut
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [3, 1, 4],
+        [True, False, True],
+        [np.int64(3), np.int64(1), np.int64(4)],
+        [0.5, 1.5, 2.5],
+        [3, 1.5, True],
+        [2**40, 1, 0],
+    ],
+)
+def test_other_fields_are_what_default_collate_gives(labels):
+    xs = images(3, (3, 8, 8))
+    batch = KeyedBatch(list(zip(xs, labels, strict=True)), seed=0, epoch=0, indices=[0, 1, 2])
+    got = BatchStage(Cutout(size=0.5, p=0.0))(batch)[1]
+    want = default_collate(labels)
+    assert type(got) is type(want) and got.dtype == want.dtype and torch.equal(got, want)
