@@ -121,7 +121,6 @@ static PyObject *philox_words(PyObject *self, PyObject *args) {
     Py_RETURN_TRUE;
 }
 
-
 /* ------------------------------------------------------------------ derangement */
 
 /* numpy's bit generator interface (numpy/random/bitgen.h, documented in numpy's "Extending"
@@ -149,10 +148,10 @@ static inline uint64_t random_interval(bitgen_t *bg, uint64_t max) {
     return value;
 }
 
-/* derangement(capsule, out, fixed_points_allowed): Generator.permutation(n) into the int64 buffer
- * `out` (n = its length), the same draws numpy makes (arange, then Fisher-Yates from the end with
- * random_interval); unless fixed_points_allowed, redrawn until no entry is its own index (the
- * rejection loop of collate.randomness.draw_pairing). The caller holds the bit generator's lock. */
+/* derangement(capsule, out, any_perm): Generator.permutation(n) into the int64 buffer `out` (n = its
+ * length), the same draws numpy makes (arange, then Fisher-Yates from the end with random_interval);
+ * unless any_perm, redrawn until no entry is its own index (a derangement, by rejection). The caller
+ * holds the bit generator's lock. */
 static PyObject *derangement(PyObject *self, PyObject *args) {
     PyObject *capsule, *out_obj;
     int any_perm;

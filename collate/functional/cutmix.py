@@ -57,23 +57,22 @@ def cutmix_box(size: Sequence[int], lam: float, uniforms: Sequence[float]) -> tu
         raise ValueError(f"cutmix_box needs size (H, W) or (T,) and one uniform per axis, got {size}, {uniforms}")
     if not 0.0 <= lam <= 1.0:
         raise ValueError(f"lam must be in [0, 1], got {lam!r}")
-    if dims == 2:  # the same steps as the loop below, written out (called once per batch or per sample)
+    if dims == 2:
         h, w = int(size[0]), int(size[1])
         ratio = math.sqrt(1.0 - lam)
-        ch, cw = int(h * ratio), int(w * ratio)
-        cy, cx = min(int(uniforms[0] * h), h - 1), min(int(uniforms[1] * w), w - 1)
-        y0, y1 = min(max(cy - ch // 2, 0), h), min(max(cy + (ch + 1) // 2, 0), h)
-        x0, x1 = min(max(cx - cw // 2, 0), w), min(max(cx + (cw + 1) // 2, 0), w)
-        return (y0, y1, x0, x1), 1.0 - (max(y1 - y0, 0) * max(x1 - x0, 0)) / float(h * w)
-    ratio = 1.0 - lam
-    box: list[int] = []
-    for n, u in zip(size, uniforms, strict=False):
-        n = int(n)
-        cut = int(n * ratio)
-        c = min(int(u * n), n - 1)
-        box.extend((min(max(c - cut // 2, 0), n), min(max(c + (cut + 1) // 2, 0), n)))
-    out = tuple(box)
-    return out, 1.0 - box_area(out) / float(math.prod(int(n) for n in size))
+        y0, y1 = _span(h, ratio, uniforms[0])
+        x0, x1 = _span(w, ratio, uniforms[1])
+        return (y0, y1, x0, x1), 1.0 - ((y1 - y0) * (x1 - x0)) / float(h * w)
+    t = int(size[0])
+    t0, t1 = _span(t, 1.0 - lam, uniforms[0])
+    return (t0, t1), 1.0 - (t1 - t0) / float(t)
+
+
+def _span(n: int, ratio: float, u: float) -> tuple[int, int]:
+    """One axis of `cutmix_box`: ``int(n * ratio)`` cells around ``floor(u * n)``, clipped to ``[0, n)``."""
+    cut = int(n * ratio)
+    c = min(int(u * n), n - 1)
+    return min(max(c - cut // 2, 0), n), min(max(c + (cut + 1) // 2, 0), n)
 
 
 def box_area(box: Box | None) -> int:
