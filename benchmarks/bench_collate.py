@@ -286,7 +286,7 @@ def linearity_checks(scaling, kept):
 
 
 def kept_memory_rows(args, lines):
-    """The scaling rows that were not linear, rerun in a child process where glibc keeps freed memory.
+    """The configurations where a collate's row was not linear, rerun in a child process where glibc keeps freed memory.
 
     glibc serves an allocation above its mmap threshold (at most 32 MB) with fresh pages from the
     kernel, which faults and zeroes each one, and returns them on free; so a 77 MB batch (224 px,
@@ -295,7 +295,7 @@ def kept_memory_rows(args, lines):
     if the rows are linear then, the jump belongs to the allocator. Returns ``(name, method, growth,
     linear)`` rows ([] without glibc or when every row was linear).
     """
-    bad = sorted({name for name, _, _, ok in lines if not ok})
+    bad = sorted({name for name, m, _, ok in lines if not ok and m != "default_collate"})
     if not bad or platform.libc_ver()[0] != "glibc":
         return []
     print("Rows not linear, rerun in a child process with glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_=2**30,")
